@@ -32,7 +32,9 @@ def load_nlp(model: str = MODEL):
     import spacy
 
     try:
-        return spacy.load(model, exclude=["lemmatizer"]), True
+        nlp = spacy.load(model, exclude=["lemmatizer"])
+        _split_year_hyphens(nlp)
+        return nlp, True
     except OSError:
         warnings.warn(
             f"spaCy model {model!r} is not installed: sentences come from a rule-based splitter and no "
@@ -42,7 +44,16 @@ def load_nlp(model: str = MODEL):
         )
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
+        _split_year_hyphens(nlp)
         return nlp, False
+
+
+def _split_year_hyphens(nlp) -> None:
+    """Split a hyphen glued between a word and a year ("SDGs-2030 Agenda") so names after it can match."""
+    from spacy.util import compile_infix_regex
+
+    infixes = list(nlp.Defaults.infixes) + [r"(?<=[A-Za-z])-(?=(?:19|20)\d\d\b)"]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 
 def _case_sensitive(name: str) -> bool:

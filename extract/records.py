@@ -65,10 +65,88 @@ class ReportRecord:
     mentions: list[Mention] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
     focus_countries: tuple[str, ...] = ()
-    relations: list = field(default_factory=list)
-    results: list = field(default_factory=list)
+    relations: list = field(default_factory=list)      # Relation
+    themes: list = field(default_factory=list)         # Theme (those used by this report)
+    theme_ties: list = field(default_factory=list)     # ThemeTie
+    sdg_links: list = field(default_factory=list)      # SdgLink
+    results: list = field(default_factory=list)        # Result
     model: str = ""
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a clean-text span to offsets in the original file."""
         return self.clean.to_original(start, end)
+
+
+RELATION_KINDS = ("partnership", "funding", "membership", "activity", "procurement", "agreement")
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A relation read from one sentence.
+
+    partnership: participants work together (subject may be None: all participants are peers).
+    funding: subject funds each object (the recipients), optional amount and currency.
+    membership: subject is a member of each object.
+    activity: work (description) done by subject/objects in places (places of action).
+    procurement: subject procures through each object (a facility).
+    agreement: subject signed an agreement or action plan with each object.
+    """
+
+    kind: str
+    sentence: int                       # index into ReportRecord.sentences (the evidence)
+    subject: str | None = None          # entity key
+    objects: tuple[str, ...] = ()       # entity keys
+    theme: str | None = None            # theme key, e.g. "theme/logistics"
+    places: tuple[str, ...] = ()        # place entity keys
+    description: str | None = None      # short text of the activity or context
+    amount: float | None = None
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class ThemeTie:
+    """A theme serves an SDG: stated by the report (with its sentence) or from the default mapping."""
+
+    theme: str                          # theme key
+    sdg: str                            # SDG key, e.g. "sdg/6"
+    stated: bool
+    sentence: int | None = None
+    target: str | None = None           # e.g. "6.1"
+
+
+@dataclass(frozen=True)
+class SdgLink:
+    """An outcome serves an SDG, through themes found in the outcome's sentences."""
+
+    outcome: str                        # outcome key
+    sdg: str                            # SDG key
+    weight: float                       # 0..1, share of the outcome's text that serves the SDG
+    stated: bool                        # the theme-to-SDG tie is the report's own
+    themes: tuple[str, ...]
+    sentences: tuple[int, ...]          # evidence sentence indexes
+
+
+@dataclass(frozen=True)
+class Theme:
+    key: str                            # "theme/health"
+    label: str
+    sdgs: tuple[int, ...] = ()
+    targets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Result:
+    """A number reporting what was achieved (an RDF Data Cube observation)."""
+
+    value: float
+    unit: str                           # people, children, households, schools, doses, percent, USD, ...
+    what: str
+    sentence: int
+    start: int                          # clean-text span of the number as written
+    end: int
+    who: str | None = None
+    year: int | None = None
+    places: tuple[str, ...] = ()        # place keys
+    outcome: str | None = None          # outcome key
+    sdgs: tuple[str, ...] = ()          # SDG keys the result serves (via its themes)
+    comparison: bool = False            # an earlier or reference value ("92% in 2020"), not the achievement

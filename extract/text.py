@@ -60,8 +60,8 @@ _BULLETS = frozenset("•·▪◦●‣")
 _DASH_BULLET = re.compile(r"[-*][ \t]+\S")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\Z")
 
-# A heading may be numbered ("1.2", "Outcome 3:", "Strategic Outcome 1:"); the number and the
-# words before it are not counted as the heading's length.
+# A heading may be numbered ("1.2", "Outcome 3:", "Strategic Outcome 1:"); the colon of the
+# numbering is not the colon of a "label: value" pair.
 _ENUMERATOR = re.compile(r"(?:[^\W\d_][\w-]*\s+){0,2}\d+(?:\.\d+)*\s*[.:)]?\s+")
 # "Population: 11 million", "Food Imports: over 80 percent ..." are label-value pairs, not titles.
 _LABEL_VALUE = re.compile(r":\s*[a-z0-9]")
@@ -115,10 +115,11 @@ def starts_with_bullet(line: str) -> bool:
 def looks_like_heading(line: str) -> bool:
     """Tell whether one line of text has the shape of a section title.
 
-    A title starts with a capital letter or a digit, has at most 12 words after any numbering
-    ("Outcome 3:"), does not end like a sentence or clause (``. ; ,``), is not a bullet, has no
-    ``% $ * @`` or web address (figures, footnoted numbers, contact lines), is not a
-    "label: value" pair and is not mostly numbers. A trailing ``:`` is allowed.
+    A title starts with a capital letter or a digit, has at most 12 words, does not end like a
+    sentence or clause (``. ; ,``), is not a bullet, has no ``% $ * @`` or web address (figures,
+    footnoted numbers, contact lines), is not a "label: value" pair ("Population: 11 million";
+    the colon after a numbering such as "Outcome 3:" does not count) and is not mostly numbers.
+    A trailing ``:`` is allowed.
     """
     line = " ".join(line.split())
     if not line or starts_with_bullet(line):
@@ -127,16 +128,15 @@ def looks_like_heading(line: str) -> bool:
         return False
     if any(mark in line for mark in "%$*@") or "www." in line or "://" in line:
         return False
+    tokens = line.split()
+    if len(tokens) > _MAX_HEADING_WORDS:
+        return False
     numbering = _ENUMERATOR.match(line)
     body = line[numbering.end():] if numbering else line
-    words = body.split()
-    if not words or len(words) > _MAX_HEADING_WORDS:
-        return False
     if _LABEL_VALUE.search(body.rstrip(":")):
         return False
-    tokens = line.split()
     numeric = sum(any(c.isdigit() for c in token) for token in tokens)
-    wordy = any(sum(c.isalpha() for c in token) >= 2 for token in words)
+    wordy = any(sum(c.isalpha() for c in token) >= 2 for token in body.split())
     return wordy and 2 * numeric < len(tokens)
 
 

@@ -75,7 +75,7 @@ def count_kinds(ds: Dataset) -> dict[str, int]:
 
     code_of = {cls: code for code, cls in kind_classes().items()}
     seen: dict = {}
-    for ctx in ds.contexts():
+    for ctx in ds.graphs():
         for e in set(ctx.subjects(RK.mentionedIn, None)):
             for t in ctx.objects(e, RDF.type):
                 if t in code_of:

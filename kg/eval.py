@@ -80,7 +80,7 @@ def graph_entities(ds: Dataset, slug: str) -> list[dict]:
     """Entities of one report's named graph with their kind, label, names and identifiers."""
     g = ds.graph(report_iri(slug))
     if len(g) == 0:
-        known = sorted(str(c.identifier).rsplit("/", 1)[-1] for c in ds.contexts() if len(c))
+        known = sorted(str(c.identifier).rsplit("/", 1)[-1] for c in ds.graphs() if len(c))
         raise EvalError(f"report {slug!r} is not in the graph; built reports: {', '.join(known)}")
     code_of = {cls: code for code, cls in kind_classes().items()}
     out = []

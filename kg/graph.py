@@ -178,7 +178,7 @@ def union_graph(ds: Dataset) -> Graph:
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
-    for ctx in ds.contexts():
+    for ctx in ds.graphs():
         for t in ctx:
             g.add(t)
     return g

@@ -11,8 +11,10 @@ donor government's main agency). Sources:
   Mali's admin-1 units and of the countries it lists, and the donor_country rows (iati_org_id, donor: true).
 * the hand-curated alias lists below (COUNTRY_ALIASES, SUBDIVISION_ALIASES).
 
-Every code is validated against pycountry; aliases that repeat a pycountry name (ignoring case and accents),
-collide with a country name or with another entry, or are common English words make the script fail.
+Every code is validated against pycountry (subdivisions must be first-level: the pipeline loads only those).
+Aliases that merely repeat the entry's pycountry name (ignoring case and accents) are dropped; aliases that name
+another country or another pycountry subdivision, are given to two codes, or are common English words make the
+script fail.
 
 Usage:  python scripts/make_places.py [--reference PATH] [--check] [-v]
         --check compares the generated text with the committed file and exits 1 if they differ.
@@ -411,6 +413,8 @@ def build(reference: Path, verbose: bool = False) -> list[dict]:
     for code in entries:
         if not pycountry_names(code):
             errors.append(f"{code}: not an ISO 3166 code in pycountry")
+        elif "-" in code and pycountry.subdivisions.get(code=code).parent_code:
+            errors.append(f"{code}: not a first-level subdivision (the pipeline loads admin-1 only)")
 
     # Names pycountry already gives, by folded key -> code (countries and subdivisions separately).
     country_keys = {fold(n): c.alpha_2 for c in pycountry.countries for n in pycountry_names(c.alpha_2)}

@@ -17,7 +17,7 @@ WD = "http://www.wikidata.org/entity/"
 
 
 def test_each_report_is_a_named_graph(dataset):
-    names = {str(c.identifier) for c in dataset.contexts() if len(c)}
+    names = {str(c.identifier) for c in dataset.graphs() if len(c)}
     assert str(report_iri(MALI)) in names and str(report_iri(HAITI)) in names
 
 
@@ -46,7 +46,7 @@ def test_rapper_parses_turtle_output(out_dir):
 
 def test_every_entity_has_evidence_label_and_kind(dataset):
     classes = set(kind_classes().values())
-    for ctx in dataset.contexts():
+    for ctx in dataset.graphs():
         for e in set(ctx.subjects(RDF.type, None)):
             types = set(ctx.objects(e, RDF.type))
             if not types & classes:
