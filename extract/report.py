@@ -9,6 +9,9 @@ from pathlib import Path
 from extract.entities import Linker, extract_entities, load_nlp
 from extract.gazetteer import Gazetteer, load_gazetteer
 from extract.records import EntityInfo, Mention, ReportRecord
+from extract.relations import extract_relations
+from extract.results import extract_results
+from extract.themes import extract_theme_links
 from extract.sections import extract_outcomes, extract_sections
 from extract.text import clean
 
@@ -84,7 +87,18 @@ def extract_report(path: Path, extractor: Extractor) -> ReportRecord:
         focus_countries=ex.focus_countries, model=extractor.model_name,
     )
     _add_outcomes(record, extract_outcomes(text))
+    extract_theme_links(record)
+    _add_linked_sdgs(record, extractor.linker.gazetteer)
+    record.relations = extract_relations(record)
+    record.results = extract_results(record)
     return record
+
+
+def _add_linked_sdgs(record: ReportRecord, gazetteer: Gazetteer) -> None:
+    """SDGs reached only through themes still need their gazetteer description in the record."""
+    for key in {t.sdg for t in record.theme_ties} | {l.sdg for l in record.sdg_links}:
+        if key not in record.entities and key in gazetteer.entities:
+            record.entities[key] = gazetteer.entities[key]
 
 
 def _title(path: Path, sections) -> str:

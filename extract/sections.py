@@ -26,7 +26,8 @@ __all__ = ["Outcome", "Section", "extract_outcomes", "extract_sections"]
 _OUTCOME = re.compile(r"^(?:Strategic\s+)?Outcome\s+(\d+)\s*:", re.IGNORECASE | re.MULTILINE)
 # An age range in an outcome title: "0 to 5 years", "6-12 years", "(13–18 years old)".
 _AGE_RANGE = re.compile(
-    r"[\s,;(–—-]*\b(?:aged?\s+)?(\d{1,3})\s*(?:to|-|–|—)\s*(\d{1,3})\s*(?:years?|yrs)(?:\s+old)?\b\)?",
+    r"[\s,;(–—-]*\b(?:aged?\s+)?(\d{1,3})\s*(?:to|-|–|—)\s*(\d{1,3})\s*"
+    r"(?:years?|yrs)(?:\s+old)?\b\)?",
     re.IGNORECASE,
 )
 # Where an outcome line that is not a heading stops being its title: the end of its first sentence.

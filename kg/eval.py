@@ -84,7 +84,7 @@ def graph_entities(ds: Dataset, slug: str) -> list[dict]:
         raise EvalError(f"report {slug!r} is not in the graph; built reports: {', '.join(known)}")
     code_of = {cls: code for code, cls in kind_classes().items()}
     out = []
-    for e in sorted(set(g.subjects(RK.mentionedIn, None))):
+    for e in sorted(set(g.objects(None, RK.denotes))):   # entities the text names, not ones reached by inference
         codes = {code_of[t] for t in g.objects(e, RDF.type) if t in code_of}
         if not codes:
             continue

@@ -138,6 +138,175 @@ def build_report_graph(record: ReportRecord, g: Graph) -> None:
             g.add((e, RK.inReport, rep))
 
 
+    _add_relations(g, record, sentence_iris)
+    _add_themes(g, record, sentence_iris)
+    _add_results(g, record, sentence_iris, spans)
+
+
+def _node(record: ReportRecord, what: str, *parts) -> URIRef:
+    return mint_iri("report", record.slug, what, *[str(p) for p in parts])
+
+
+SHORTCUTS = {
+    # relation kind -> (node class, shortcut predicate or None, symmetric)
+    "partnership": (RK.Partnership, RK.partnersWith, True),
+    "funding": (RK.Funding, RK.funds, False),
+    "membership": (RK.Membership, ORG.memberOf, False),
+    "activity": (RK.Activity, None, False),
+    "procurement": (RK.Procurement, RK.procuresThrough, False),
+    "agreement": (RK.Agreement, RK.signedAgreementWith, True),
+}
+
+
+def _add_relations(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
+    """Each relation becomes a node with its participants and evidence, plus plain shortcut triples."""
+    for i, rel in enumerate(record.relations):
+        cls, shortcut, symmetric = SHORTCUTS[rel.kind]
+        node = _node(record, rel.kind, i)
+        g.add((node, RDF.type, cls))
+        g.add((node, RK.evidence, sentence_iris[rel.sentence]))
+        g.add((node, RK.inReport, report_iri(record.slug)))
+        subj = entity_iri(rel.subject) if rel.subject else None
+        objs = [entity_iri(o) for o in rel.objects]
+        if rel.description:
+            g.add((node, RK.description, Literal(rel.description)))
+        if rel.theme:
+            g.add((node, RK.theme, entity_iri(rel.theme)))
+        for p in rel.places:
+            g.add((node, RK.place, entity_iri(p)))
+        if rel.kind == "funding":
+            g.add((node, SCHEMA.funder, subj))
+            for o in objs:
+                g.add((node, RK.recipient, o))
+                g.add((subj, RK.funds, o))
+                g.add((o, RK.fundedBy, subj))
+            if rel.amount is not None:
+                amount = _node(record, rel.kind, i, "amount")
+                g.add((node, SCHEMA.amount, amount))
+                g.add((amount, RDF.type, SCHEMA.MonetaryAmount))
+                g.add((amount, SCHEMA.value, Literal(rel.amount)))
+                if rel.currency:
+                    g.add((amount, SCHEMA.currency, Literal(rel.currency)))
+            continue
+        if rel.kind == "membership":
+            for o in objs:
+                g.add((node, ORG.member, subj))
+                g.add((node, ORG.organization, o))
+                g.add((subj, ORG.memberOf, o))
+            continue
+        if rel.kind == "procurement":
+            g.add((node, RK.participant, subj))
+            for o in objs:
+                g.add((node, RK.recipient, o))
+                g.add((subj, RK.procuresThrough, o))
+            continue
+        members = ([subj] if subj is not None else []) + objs
+        for m in members:
+            g.add((node, RK.participant, m))
+        if rel.kind == "activity":
+            for m in members:
+                for p in rel.places:
+                    g.add((m, RK.actsIn, entity_iri(p)))
+            continue
+        pairs = [(subj, o) for o in objs] if subj is not None else \
+            [(a, b) for k, a in enumerate(objs) for b in objs[k + 1:]]
+        for a, b in pairs:
+            if a != b:
+                g.add((a, shortcut, b))
+                if symmetric:
+                    g.add((b, shortcut, a))
+
+
+def _add_themes(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
+    evidence: dict[str, set[int]] = {}
+    for tie in record.theme_ties:
+        if tie.sentence is not None:
+            evidence.setdefault(tie.theme, set()).add(tie.sentence)
+    for link in record.sdg_links:
+        for t in link.themes:
+            evidence.setdefault(t, set()).update(link.sentences)
+    for theme in record.themes:
+        if not evidence.get(theme.key):
+            continue   # a theme the report never speaks of stays out of its graph
+        t = entity_iri(theme.key)
+        for s in sorted(evidence[theme.key]):
+            g.add((t, RK.mentionedIn, sentence_iris[s]))
+        g.add((t, RDF.type, RK.Theme))
+        g.add((t, RDF.type, SKOS.Concept))
+        g.add((t, RDFS.label, Literal(theme.label)))
+        g.add((t, SKOS.inScheme, mint_iri("id", "theme")))
+        for target in theme.targets:
+            g.add((t, RK.servesTarget, mint_iri("sdg", target)))
+    for i, tie in enumerate(record.theme_ties):
+        if not evidence.get(tie.theme):
+            continue
+        t, sdg = entity_iri(tie.theme), entity_iri(tie.sdg)
+        g.add((t, RK.servesSdg, sdg))
+        if tie.target:
+            g.add((t, RK.servesTarget, mint_iri("sdg", tie.target)))
+        if tie.sentence is None:
+            continue
+        node = _node(record, "theme-sdg", i)
+        g.add((node, RDF.type, RK.SdgContribution))
+        g.add((node, RK.theme, t))
+        g.add((node, RK.sdg, sdg))
+        g.add((node, RK.stated, Literal(tie.stated)))
+        g.add((node, RK.evidence, sentence_iris[tie.sentence]))
+        g.add((node, RK.inReport, report_iri(record.slug)))
+    mentioned = {m.key for m in record.mentions}
+    for i, link in enumerate(record.sdg_links):
+        o, sdg = entity_iri(link.outcome), entity_iri(link.sdg)
+        if link.sdg not in mentioned and link.sdg in record.entities:
+            # an SDG the report never names: described here, its evidence is the sentences that serve it
+            _describe_entity(g, sdg, record.entities[link.sdg])
+            for s in link.sentences:
+                g.add((sdg, RK.mentionedIn, sentence_iris[s]))
+        node = _node(record, "outcome-sdg", i)
+        g.add((node, RDF.type, RK.SdgContribution))
+        g.add((node, RK.outcome, o))
+        g.add((node, RK.sdg, sdg))
+        g.add((node, RK.weight, Literal(round(link.weight, 4), datatype=XSD.decimal)))
+        g.add((node, RK.stated, Literal(link.stated)))
+        g.add((node, RK.inReport, report_iri(record.slug)))
+        for t in link.themes:
+            g.add((node, RK.theme, entity_iri(t)))
+        for s in link.sentences:
+            g.add((node, RK.evidence, sentence_iris[s]))
+        g.add((o, RK.contributesTo, sdg))
+
+
+def _add_results(g: Graph, record: ReportRecord, sentence_iris: list, spans) -> None:
+    """Results are RDF Data Cube observations in one data set per report."""
+    if not record.results:
+        return
+    dataset = _node(record, "results")
+    g.add((dataset, RDF.type, QB.DataSet))
+    g.add((dataset, RDFS.label, Literal(f"Quantitative results of {record.title}")))
+    for res in record.results:
+        node, os, oe = spans.iri("result", res.start, res.end)
+        g.add((node, RDF.type, RK.Result))
+        g.add((node, RDF.type, QB.Observation))
+        g.add((node, QB.dataSet, dataset))
+        g.add((node, SDMX_MEASURE.obsValue, Literal(res.value, datatype=XSD.decimal)))
+        g.add((node, SDMX_ATTR.unitMeasure, Literal(res.unit)))
+        g.add((node, RK.what, Literal(res.what)))
+        if res.who:
+            g.add((node, RK.who, Literal(res.who)))
+        if res.year:
+            g.add((node, SDMX_DIM.refPeriod, Literal(str(res.year), datatype=XSD.gYear)))
+        for p in res.places:
+            g.add((node, SDMX_DIM.refArea, entity_iri(p)))
+        if res.outcome:
+            g.add((node, RK.outcome, entity_iri(res.outcome)))
+        for sdg in res.sdgs:
+            g.add((node, RK.sdg, entity_iri(sdg)))
+        g.add((node, RK.comparison, Literal(res.comparison)))
+        g.add((node, OA.exact, Literal(record.clean.text[res.start:res.end])))
+        g.add((node, OA.start, Literal(os)))
+        g.add((node, OA.end, Literal(oe)))
+        g.add((node, RK.evidence, sentence_iris[res.sentence]))
+
+
 def _describe_entity(g: Graph, e: URIRef, info: EntityInfo) -> None:
     g.add((e, RDF.type, class_of(info.kind)))
     for kind in info.extra_kinds:

@@ -50,6 +50,7 @@ class RK(DefinedNamespace):
     UnBody: URIRef
     UnService: URIRef
     actsIn: URIRef
+    comparison: URIRef
     contributesTo: URIRef
     denotes: URIRef
     description: URIRef

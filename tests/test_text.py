@@ -67,7 +67,7 @@ def word_spans(text: str) -> tuple[list[int], list[int]]:
         ("a  b\t\tc \t d", "a b c d"),
         ("  \n padded text \n\n ", "padded text"),
         ("trailing spaces   \n\nnext", "trailing spaces\n\nnext"),
-        ("Intro line:\n• first item\ncontinued\n• second", "Intro line:\n• first item continued\n• second"),
+        ("Intro:\n• first item\ncontinued\n• second", "Intro:\n• first item continued\n• second"),
         ("list:\n- one\n* two\n▪ three\n· four", "list:\n- one\n* two\n▪ three\n· four"),
         ("and Back-to-\nSchool campaign", "and Back-to-School campaign"),
         ("1,578 HIV- \n positive women", "1,578 HIV-positive women"),
@@ -151,8 +151,10 @@ def test_looks_like_heading(line: str, expected: bool) -> None:
 
 
 def test_starts_with_bullet() -> None:
-    assert starts_with_bullet("  • item") and starts_with_bullet("- item") and starts_with_bullet("*\titem")
-    assert not starts_with_bullet("-2024") and not starts_with_bullet("*Preliminary") and not starts_with_bullet("- ")
+    for line in ["  • item", "- item", "*\titem", "▪ item"]:
+        assert starts_with_bullet(line), line
+    for line in ["-2024", "*Preliminary numbers", "- ", "Item"]:
+        assert not starts_with_bullet(line), line
 
 
 # --- the real reports ------------------------------------------------------------------------
