@@ -119,66 +119,103 @@ def themes_in(text: str, thesaurus: Thesaurus | None = None) -> list[str]:
 def extract_theme_links(record: ReportRecord, thesaurus: Thesaurus | None = None) -> None:
     """Fill record.themes, record.theme_ties and record.sdg_links.
 
-    Ties come from the report's own words first: a sentence that names a goal by its number
-    ("The health (SDG-3) situation", "Sustainable Development Goal 2, Zero Hunger") ties the theme
-    whose term ends nearest before that name to the goal (stated). A theme the report ties this way
-    serves only the goals the report gives it; every other theme keeps its default goals from the
-    thesaurus (not stated). Outcome links then weigh, per goal, the outcome's sentences whose themes
-    serve the goal (see `link_outcomes`).
+    Ties come from the report's own words first (`extract_stated_ties`). A theme the report ties to
+    goals serves only those goals; every other theme keeps its default goals from the thesaurus
+    (not stated). Outcome links then weigh, per goal, the outcome's sentences whose themes serve
+    the goal (`link_outcomes`).
     """
     th = thesaurus or load_themes()
-    sentence_themes = [themes_in(s.text, th) for s in record.sentences]
-    stated = extract_stated_ties(record, th)
-    used = [k for k in th.themes if any(k in ts for ts in sentence_themes)]
-    for tie in stated:
-        if tie.theme not in used:
-            used.append(tie.theme)
+    per_sentence = sentence_themes(record, th)
+    said = _stated_ties(record, th)
+    stated = [tie for tie, _ in said]
+    used = [k for k in th.themes if any(k in ts for ts in per_sentence)]
+    used += [t.theme for t in stated if t.theme not in used]
     ties: list[ThemeTie] = list(stated)
     goals: dict[str, tuple[int, ...]] = {}
     for key in used:
         entry = th.themes[key]
-        own = sorted({int(t.sdg.split("/")[1]) for t in stated if t.theme == key})
+        own = sorted({_goal_of(t.sdg) for t, nearest in said if t.theme == key and nearest})
         goals[key] = tuple(own) if own else entry.sdgs
-        if not own:
-            ties += [ThemeTie(key, f"sdg/{g}", False, None, _target(entry, g)) for g in entry.sdgs]
+        tied = {_goal_of(t.sdg) for t in stated if t.theme == key}
+        ties += [ThemeTie(key, f"sdg/{g}", False, None, _target(entry, g)) for g in goals[key] if g not in tied]
     record.theme_ties = ties
     record.themes = [
         Theme(key, th.themes[key].label, goals[key],
               tuple(t for t in th.themes[key].targets if _goal_of(t) in goals[key]))
         for key in used
     ]
-    record.sdg_links = link_outcomes(record, ties, sentence_themes)
+    record.sdg_links = link_outcomes(record, ties, per_sentence)
+
+
+def sentence_themes(record: ReportRecord, thesaurus: Thesaurus | None = None) -> list[list[str]]:
+    """Themes of each sentence; a sentence without theme words carries on its paragraph's previous sentence.
+
+    Reports state a result and then add to it ("... cash transfer program, targeting one million
+    households. By end 2021, almost 400,000 households have been reached"), so the second sentence
+    is about the same theme though it names none.
+    """
+    th = thesaurus or load_themes()
+    text = record.clean.text
+    out: list[list[str]] = []
+    for s in record.sentences:
+        own = themes_in(s.text, th)
+        if not own and out:
+            prev = record.sentences[s.index - 1]
+            if s.section == prev.section and "\n" not in text[prev.end:s.start]:
+                own = list(out[-1])
+        out.append(own)
+    return out
 
 
 def extract_stated_ties(record: ReportRecord, thesaurus: Thesaurus | None = None) -> list[ThemeTie]:
-    """Ties the report states: the theme term nearest before a numbered goal name in the same sentence."""
-    th = thesaurus or load_themes()
-    ties: list[ThemeTie] = []
+    """Ties the report states in a sentence that names a goal by its number ("hunger (SDG-2)").
+
+    The theme whose term ends nearest before the goal's name is tied to it. Other themes of the same
+    sentence whose default goals include that goal are tied too ("In the fight against hunger
+    (SDG-2), malnutrition remains a concern" also ties nutrition): the report puts them under the
+    goal and the thesaurus agrees. A goal named only by its title ("gender equality") is a theme
+    word, not a tie.
+    """
+    return [tie for tie, _ in _stated_ties(record, thesaurus or load_themes())]
+
+
+def _stated_ties(record: ReportRecord, th: Thesaurus) -> list[tuple[ThemeTie, bool]]:
+    """Stated ties, each with whether its theme is the one nearest before the goal's name."""
+    ties: list[tuple[ThemeTie, bool]] = []
     for m in record.mentions:
         if not m.key.startswith("sdg/") or not _NUMBERED_GOAL.search(m.text):
-            continue   # a goal named by its title ("gender equality") is a theme word, not a tie
+            continue
         sent = record.sentences[m.sentence]
-        before = [x for x in th.matches(sent.text[: m.start - sent.start])]
+        at = m.start - sent.start
+        found = th.matches(sent.text)
+        before = [x for x in found if x[1] <= at]
         if not before:
             continue
-        key = before[-1][2]
-        goal = int(m.key.split("/")[1])
-        tie = ThemeTie(key, m.key, True, m.sentence, _target(th.themes[key], goal))
-        if tie not in ties:
-            ties.append(tie)
+        goal = _goal_of(m.key)
+        nearest = before[-1][2]
+        keys = [nearest] + [k for _, _, k in found if k != nearest and goal in th.themes[k].sdgs]
+        for key in keys:
+            tie = (ThemeTie(key, m.key, True, m.sentence, _target(th.themes[key], goal)), key == nearest)
+            if tie not in ties:
+                ties.append(tie)
     return ties
 
 
-# How much more a sentence counts toward a goal when the report itself ties its theme to that goal.
-STATED_WEIGHT = 1.0
+# A sentence counts fully toward a goal when the report itself ties one of its themes to that goal,
+# and by this share when only the thesaurus does: the report's own word is stronger evidence.
+DEFAULT_TIE_WEIGHT = 0.5
 
 
-def link_outcomes(record: ReportRecord, ties: list[ThemeTie], sentence_themes: list[list[str]]) -> list[SdgLink]:
-    """For each outcome, the goals its sentences serve, weighted by the share of its sentences that serve each."""
+def link_outcomes(record: ReportRecord, ties: list[ThemeTie], per_sentence: list[list[str]]) -> list[SdgLink]:
+    """For each outcome, the goals its sentences serve.
+
+    weight = (sum over the outcome's sentences that serve the goal of 1 if a stated tie makes it
+    serve the goal, else DEFAULT_TIE_WEIGHT) / number of sentences of the outcome, so 0..1.
+    """
     goals_of: dict[str, dict[str, bool]] = {}
     for t in ties:
-        goals_of.setdefault(t.theme, {})
-        goals_of[t.theme][t.sdg] = goals_of[t.theme].get(t.sdg, False) or t.stated
+        by_goal = goals_of.setdefault(t.theme, {})
+        by_goal[t.sdg] = by_goal.get(t.sdg, False) or t.stated
     links: list[SdgLink] = []
     for key, (start, end) in outcome_spans(record).items():
         inside = [s.index for s in record.sentences if start <= s.start < end]
@@ -186,18 +223,20 @@ def link_outcomes(record: ReportRecord, ties: list[ThemeTie], sentence_themes: l
             continue
         served: dict[str, dict] = {}
         for i in inside:
-            for theme in sentence_themes[i]:
+            score: dict[str, float] = {}
+            for theme in per_sentence[i]:
                 for sdg, is_stated in goals_of.get(theme, {}).items():
-                    acc = served.setdefault(sdg, {"sentences": [], "themes": [], "stated": False})
-                    if i not in acc["sentences"]:
-                        acc["sentences"].append(i)
+                    acc = served.setdefault(sdg, {"sentences": [], "themes": [], "stated": False, "score": 0.0})
                     if theme not in acc["themes"]:
                         acc["themes"].append(theme)
                     acc["stated"] = acc["stated"] or is_stated
-        for sdg, acc in sorted(served.items(), key=lambda kv: (-len(kv[1]["sentences"]), _goal_of(kv[0]))):
-            weight = len(acc["sentences"]) / len(inside)
-            links.append(SdgLink(key, sdg, round(weight, 4), acc["stated"], tuple(acc["themes"]),
-                                 tuple(acc["sentences"])))
+                    score[sdg] = max(score.get(sdg, 0.0), 1.0 if is_stated else DEFAULT_TIE_WEIGHT)
+            for sdg, value in score.items():
+                served[sdg]["sentences"].append(i)
+                served[sdg]["score"] += value
+        for sdg, acc in sorted(served.items(), key=lambda kv: (-kv[1]["score"], _goal_of(kv[0]))):
+            links.append(SdgLink(key, sdg, round(acc["score"] / len(inside), 4), acc["stated"],
+                                 tuple(acc["themes"]), tuple(acc["sentences"])))
     return links
 
 

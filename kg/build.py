@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import os
+import pickle
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,6 +31,45 @@ class Build:
     conformance: Conformance
     seconds: float
     kinds: dict[str, int] = field(default_factory=dict)
+    cache_keys: dict[str, str] = field(default_factory=dict)   # report slug -> cache key
+    reused: int = 0                                            # reports taken from the cache
+
+
+def pipeline_version(model: str = "") -> str:
+    """A digest of the extraction code, the gazetteer data and the model: a change invalidates the cache."""
+    h = hashlib.sha256(model.encode())
+    here = Path(__file__).resolve().parents[1]
+    for folder in (here / "extract", data_path("gazetteer")):
+        for f in sorted(folder.rglob("*")):
+            if f.is_file() and f.suffix in (".py", ".jsonl", ".tsv", ".ttl"):
+                h.update(f.name.encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def cache_key(path: Path, version: str) -> str:
+    return hashlib.sha256(version.encode() + Path(path).read_bytes()).hexdigest()[:32]
+
+
+def _read_cache(cache_dir: Path | None, key: str) -> ReportRecord | None:
+    if cache_dir is None:
+        return None
+    f = cache_dir / f"{key}.pickle"
+    try:
+        with f.open("rb") as fh:
+            return pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None    # a missing or unreadable entry is rebuilt, never trusted
+
+
+_WORKER: Extractor | None = None
+
+
+def _work(path: Path) -> ReportRecord:
+    global _WORKER
+    if _WORKER is None:
+        _WORKER = load_extractor()
+    return extract_report(path, _WORKER)
 
 
 def bundled_reports() -> list[Path]:
@@ -54,19 +96,34 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
     return files
 
 
-def build(paths: list[Path] | None = None, extractor: Extractor | None = None, progress=None) -> Build:
-    """Extract every report, build the dataset and check it against the SHACL shapes."""
+def build(paths: list[Path] | None = None, extractor: Extractor | None = None, progress=None,
+          jobs: int = 1, cache_dir: Path | None = None) -> Build:
+    """Extract every report (reusing cached records, in `jobs` processes), build the dataset, check its shapes."""
     t0 = time.perf_counter()
     files = expand_inputs(paths) if paths else bundled_reports()
     extractor = extractor or load_extractor()
-    records = []
-    for f in files:
-        if progress:
-            progress(f)
-        records.append(extract_report(f, extractor))
+    version = pipeline_version(extractor.model_name)
+    keys = {f: cache_key(f, version) for f in files}
+    found = {f: _read_cache(cache_dir, keys[f]) for f in files}
+    todo = [f for f in files if found[f] is None]
+    if jobs > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+            for f, record in zip(todo, pool.map(_work, todo)):
+                found[f] = record
+                if progress:
+                    progress(f)
+    else:
+        for f in todo:
+            if progress:
+                progress(f)
+            found[f] = extract_report(f, extractor)
+    records = [found[f] for f in files]
     ds = build_dataset(records)
     conformance = validate(union_graph(ds))
-    return Build(records, ds, conformance, time.perf_counter() - t0, count_kinds(ds))
+    return Build(records, ds, conformance, time.perf_counter() - t0, count_kinds(ds),
+                 cache_keys={r.slug: keys[f] for f, r in zip(files, records)}, reused=len(files) - len(todo))
 
 
 def count_kinds(ds: Dataset) -> dict[str, int]:
@@ -101,7 +158,25 @@ def write_build(b: Build, out_dir: Path) -> Path:
         write_candidates(b.records, stage / "candidates.tsv")
         (stage / "shacl-report.txt").write_text(b.conformance.report, encoding="utf-8")
         (stage / "summary.json").write_text(json.dumps(summary(b), indent=2) + "\n", encoding="utf-8")
+        write_cache(b, stage / "cache")
     return Path(out_dir)
+
+
+def write_cache(b: Build, cache_dir: Path) -> None:
+    """Store each report's record under its content key; entries are written whole or not at all."""
+    cache_dir.mkdir(exist_ok=True)
+    current = {f"{k}.pickle" for k in b.cache_keys.values()}
+    for old in cache_dir.glob("*.pickle"):
+        if old.name not in current:
+            old.unlink()
+    for r in b.records:
+        target = cache_dir / f"{b.cache_keys[r.slug]}.pickle"
+        if target.exists():
+            continue
+        tmp = target.with_suffix(f".tmp{os.getpid()}")
+        with tmp.open("wb") as fh:
+            pickle.dump(r, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
 
 
 def write_candidates(records: list[ReportRecord], path: Path) -> None:
@@ -130,5 +205,6 @@ def summary(b: Build) -> dict:
         "shacl_conforms": b.conformance.conforms,
         "shacl_violations": b.conformance.violations,
         "seconds": round(b.seconds, 2),
+        "reports_from_cache": b.reused,
         "model": b.records[0].model if b.records else "",
     }

@@ -45,7 +45,9 @@ def _errors():
 
 @app.command()
 def build(files: Optional[List[Path]] = typer.Argument(None, help="Report files or folders; default: the bundled reports."),
-          out: Path = out_option):
+          out: Path = out_option,
+          jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Reports analysed in parallel processes."),
+          no_cache: bool = typer.Option(False, "--no-cache", help="Re-analyse every report, ignoring out/cache.")):
     """Build reports into out/graph.trig (one named graph per report), out/graph.ttl and out/candidates.tsv."""
     from kg.build import build as build_reports, write_build
 
@@ -53,7 +55,9 @@ def build(files: Optional[List[Path]] = typer.Argument(None, help="Report files 
         with console.status("loading spaCy model and gazetteer..."):
             from extract.report import load_extractor
             extractor = load_extractor()
-        b = build_reports(files or None, extractor, progress=lambda f: console.print(f"reading {f}", highlight=False))
+        cache = None if no_cache else out / "cache"
+        b = build_reports(files or None, extractor, progress=lambda f: console.print(f"reading {f}", highlight=False),
+                          jobs=jobs, cache_dir=cache)
         write_build(b, out)
     table = Table(title=f"built {len(b.records)} report(s) into {out}/")
     table.add_column("kind")
@@ -62,7 +66,8 @@ def build(files: Optional[List[Path]] = typer.Argument(None, help="Report files 
         table.add_row(kind, str(n))
     stdout.print(table)
     status = "conforms" if b.conformance.conforms else f"does NOT conform ({b.conformance.violations} results, see {out}/shacl-report.txt)"
-    stdout.print(f"triples: {len(b.dataset)}   SHACL: {status}   time: {b.seconds:.1f} s")
+    stdout.print(f"triples: {len(b.dataset)}   SHACL: {status}   time: {b.seconds:.1f} s"
+                 f"   reports from cache: {b.reused}/{len(b.records)}")
     if not b.conformance.conforms:
         raise typer.Exit(1)
 
