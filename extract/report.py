@@ -89,7 +89,7 @@ def extract_report(path: Path, extractor: Extractor) -> ReportRecord:
     _add_outcomes(record, extract_outcomes(text))
     extract_theme_links(record)
     _add_linked_sdgs(record, extractor.linker.gazetteer)
-    record.relations = extract_relations(record)
+    record.relations = extract_relations(record, extractor.linker.gazetteer)
     record.results = extract_results(record)
     return record
 
