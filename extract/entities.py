@@ -152,9 +152,19 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", strip_accents(text).lower()).strip("-")
 
 
-def _is_person_name(span) -> bool:
+# A name right after one of these is a destination or a location, not a person ("shipping supplies to Petit Goâve").
+LOCATIVE = frozenset({"in", "at", "to", "from", "near", "towards", "toward", "into"})
+
+
+def _person_span(span):
+    """The span as a person's name (trailing stop words trimmed, e.g. "Kaaria Further"), or None."""
     words = [t for t in span if not t.is_space]
-    return 2 <= len(words) <= 4 and all(t.is_alpha and t.text[:1].isupper() and t.text[1:].islower() for t in words)
+    while words and words[-1].is_stop:
+        words.pop()
+    if span.start > 0 and span.doc[span.start - 1].lower_ in LOCATIVE:
+        return None
+    ok = 2 <= len(words) <= 4 and all(t.is_alpha and t.text[:1].isupper() and t.text[1:].islower() for t in words)
+    return span.doc[words[0].i:words[-1].i + 1] if ok else None
 
 
 @dataclass
@@ -197,7 +207,9 @@ def extract_entities(text: str, linker: Linker, section_of=lambda offset: None) 
             continue
         sentence = sent_of_token[ent.start]
         key = ent.kb_id_
-        if not key and ent.label_ == "PERSON" and _is_person_name(ent):
+        person = _person_span(ent) if not key and ent.label_ == "PERSON" else None
+        if person is not None:
+            ent = person
             key = f"person/{_slug(ent.text)}"
             entities.setdefault(key, EntityInfo(key=key, kind="person", label=ent.text))
         if key:

@@ -204,13 +204,19 @@ def _stated_ties(record: ReportRecord, th: Thesaurus) -> list[tuple[ThemeTie, bo
 # A sentence counts fully toward a goal when the report itself ties one of its themes to that goal,
 # and by this share when only the thesaurus does: the report's own word is stronger evidence.
 DEFAULT_TIE_WEIGHT = 0.5
+# A goal that one passing sentence of a long outcome serves is not a contribution of the outcome:
+# a link needs this many sentences, or this share of the outcome's sentences (short outcomes).
+MIN_SENTENCES = 2
+MIN_SHARE = 0.2
 
 
 def link_outcomes(record: ReportRecord, ties: list[ThemeTie], per_sentence: list[list[str]]) -> list[SdgLink]:
     """For each outcome, the goals its sentences serve.
 
     weight = (sum over the outcome's sentences that serve the goal of 1 if a stated tie makes it
-    serve the goal, else DEFAULT_TIE_WEIGHT) / number of sentences of the outcome, so 0..1.
+    serve the goal, else DEFAULT_TIE_WEIGHT) / number of sentences of the outcome, so 0..1. An
+    outcome's sentences run from its first line to where its text stops (`outcome_spans`); a
+    sentence's themes are `sentence_themes`. Links below MIN_SENTENCES and MIN_SHARE are dropped.
     """
     goals_of: dict[str, dict[str, bool]] = {}
     for t in ties:
@@ -235,6 +241,8 @@ def link_outcomes(record: ReportRecord, ties: list[ThemeTie], per_sentence: list
                 served[sdg]["sentences"].append(i)
                 served[sdg]["score"] += value
         for sdg, acc in sorted(served.items(), key=lambda kv: (-kv[1]["score"], _goal_of(kv[0]))):
+            if len(acc["sentences"]) < MIN_SENTENCES and len(acc["sentences"]) / len(inside) < MIN_SHARE:
+                continue
             links.append(SdgLink(key, sdg, round(acc["score"] / len(inside), 4), acc["stated"],
                                  tuple(acc["themes"]), tuple(acc["sentences"])))
     return links
