@@ -15,7 +15,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Turn development and humanitarian reports into an evidence-backed knowledge graph.")
 out_option = typer.Option(Path("out"), "--out", "-o", help="Output folder of the built graph and pages.")
 console = Console(stderr=True, soft_wrap=True)
-stdout = Console()
+stdout = Console(soft_wrap=True)
 
 
 @contextmanager
@@ -25,6 +25,7 @@ def _errors():
     from extract.report import ReportError
     from kg.eval import EvalError
     from kg.output import OutputError
+    from kg.query import QueryError
 
     def show_warning(message, category, *args, **kwargs):
         console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
@@ -33,7 +34,7 @@ def _errors():
     warnings.showwarning = show_warning
     try:
         yield
-    except (ReportError, EvalError, OutputError, GazetteerError) as exc:
+    except (ReportError, EvalError, OutputError, GazetteerError, QueryError) as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1)
     except KeyboardInterrupt:
@@ -74,27 +75,86 @@ def build(files: Optional[List[Path]] = typer.Argument(None, help="Report files 
 
 @app.command("eval")
 def eval_(out: Path = out_option,
-          gold: Optional[Path] = typer.Option(None, help="Gold entity TSV (default: the Mali 2021 evaluation file)."),
+          gold: Optional[Path] = typer.Option(None, help="Folder of gold files entities.tsv, relations.tsv, results.tsv "
+                                              "(default: the Mali 2021 evaluation files), or one entities TSV."),
           report: str = typer.Option("unicef-mali-2021-country-office-annual-report", help="Slug of the report to score."),
-          show: int = typer.Option(50, help="How many misses and false hits to list.")):
-    """Score the built graph against gold files: precision, recall, F1 per kind, misses and false hits."""
-    from kg.eval import default_gold, evaluate_entities, load_dataset
+          show: int = typer.Option(50, help="How many misses and false hits to list per table.")):
+    """Score the built graph against gold files: entities, relations, outcome-SDG links, results."""
+    from kg.eval import evaluate
 
     with _errors():
-        ds = load_dataset(out)
-        result = evaluate_entities(ds, gold or default_gold("entities.tsv"), report)
-    table = Table(title=f"entities of {report}")
+        ev = evaluate(out, gold, report)
+    _score_table(f"entities of {report}", ev.entities.per_kind, ev.entities.overall)
+    for kind, label in ev.entities.misses[:show]:
+        stdout.print(f"miss\t{kind}\t{label}", highlight=False)
+    for kind, label, iri in ev.entities.false_hits[:show]:
+        stdout.print(f"false hit\t{kind}\t{label}\t{iri}", highlight=False)
+    if ev.relations is not None:
+        _score_table("relations", ev.relations.per_type, ev.relations.overall)
+        for m in ev.relations.misses[:show]:
+            stdout.print(f"miss\t{m.relation}\t{m.subject}\t{m.object}", highlight=False)
+        for kind, a, b, evidence in ev.relations.false_hits[:show]:
+            stdout.print(f"false hit\t{kind}\t{a}\t{b}\t{evidence[:100]}", highlight=False)
+    if ev.sdgs is not None:
+        s = ev.sdgs
+        stdout.print(f"outcome->SDG links: core {s.core_found}/{s.core} ({s.core_recall:.3f}), secondary "
+                     f"{s.secondary_found}/{s.secondary}, core below secondary: {len(s.order_violations)}; "
+                     f"theme->SDG ties {s.ties_found}/{s.ties} ({s.tie_recall:.3f})", highlight=False)
+        from kg.eval_sdgs import render_matrix
+        stdout.print(render_matrix(s), highlight=False)
+        for outcome, goal, status in s.misses[:show]:
+            stdout.print(f"miss\tcontributes_to\t{outcome}\tSDG {goal}\t{status}", highlight=False)
+    if ev.results is not None:
+        r = ev.results
+        stdout.print(f"results: recall {r.recall:.3f} ({r.found}/{r.gold} gold found, {r.predicted} extracted; "
+                     f"value and unit exact)", highlight=False)
+        for m in r.misses[:show]:
+            stdout.print(f"miss\tresult\t{m.get('value')}\t{m.get('unit')}\t{m.get('what')}", highlight=False)
+
+
+def _score_table(title: str, per_kind: dict, overall) -> None:
+    table = Table(title=title)
     for col in ("kind", "precision", "recall", "F1", "gold", "predicted"):
         table.add_column(col, justify="left" if col == "kind" else "right")
-    for kind, s in result.per_kind.items():
+    for kind, s in per_kind.items():
         table.add_row(kind, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", str(s.gold), str(s.pred))
-    o = result.overall
+    o = overall
     table.add_row("[b]overall[/b]", f"{o.precision:.3f}", f"{o.recall:.3f}", f"{o.f1:.3f}", str(o.gold), str(o.pred))
     stdout.print(table)
-    for kind, label in result.misses[:show]:
-        stdout.print(f"miss\t{kind}\t{label}", highlight=False)
-    for kind, label, iri in result.false_hits[:show]:
-        stdout.print(f"false hit\t{kind}\t{label}\t{iri}", highlight=False)
+
+
+@app.command()
+def query(query: Optional[str] = typer.Argument(None, help="A query name (see --list), a .rq file, or SPARQL text."),
+          param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="key=value; a label, entity key or IRI."),
+          fmt: str = typer.Option("table", "--format", "-f", help="table, csv, tsv or json (SPARQL 1.1 JSON results)."),
+          list_: bool = typer.Option(False, "--list", help="List the named queries and the question each answers."),
+          out: Path = out_option):
+    """Run a named SPARQL query, a .rq file or SPARQL text over the built graph (read-only)."""
+    from kg.query import QueryError, format_results, list_queries, run_query
+
+    with _errors():
+        if list_ or not query:
+            for q in list_queries():
+                params = "".join(f" --param {p.name}=..." for p in q.parameters)
+                stdout.print(f"[b]{q.name}[/b]{params}\n    {q.question}", highlight=False)
+            return
+        pairs = [p.partition("=") for p in param or []]
+        if any(not k or not eq for k, eq, _ in pairs):
+            raise QueryError("--param takes key=value, e.g. --param org=UNICEF")
+        result = run_query(query, out, {k.strip(): v for k, _, v in pairs})
+        sys.stdout.write(format_results(result, fmt))
+
+
+@app.command()
+def ask(question: str = typer.Argument(..., help="A question in plain words, e.g. \"Who funds WFP in Haiti?\""),
+        fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+        out: Path = out_option):
+    """Answer a plain-language question from the built graph, with the evidence and the SPARQL it ran."""
+    from kg.ask import answer, render_answer
+    from kg.query import load_graph
+
+    with _errors():
+        sys.stdout.write(render_answer(answer(question, load_graph(out)), fmt))
 
 
 def main() -> None:  # pragma: no cover - entry point for `python -m kg.cli`

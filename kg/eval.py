@@ -144,3 +144,30 @@ def default_gold(name: str) -> Path:
         if (base / name).is_file():
             return base / name
     return Path("tests/eval/mali-2021") / name
+
+
+@dataclass
+class Evaluation:
+    entities: EntityEval
+    relations: object | None = None     # kg.eval_relations.RelationEval
+    sdgs: object | None = None          # kg.eval_sdgs.SdgEval
+    results: object | None = None       # kg.eval_results.ResultEval
+
+
+def evaluate(out_dir: Path, gold: Path | None, slug: str) -> Evaluation:
+    """Score out_dir's graph: entities always; relations, SDG links and results when their gold files exist."""
+    from kg.eval_relations import evaluate_relations
+    from kg.eval_results import evaluate_results
+    from kg.eval_sdgs import evaluate_sdgs
+
+    ds = load_dataset(out_dir)
+    if gold is not None and Path(gold).is_file():
+        return Evaluation(evaluate_entities(ds, Path(gold), slug))
+    folder = Path(gold) if gold is not None else default_gold("entities.tsv").parent
+    ev = Evaluation(evaluate_entities(ds, folder / "entities.tsv", slug))
+    if (folder / "relations.tsv").is_file():
+        ev.relations = evaluate_relations(ds, folder / "relations.tsv", slug)
+        ev.sdgs = evaluate_sdgs(ds, folder / "relations.tsv", slug)
+    if (folder / "results.tsv").is_file():
+        ev.results = evaluate_results(ds, folder / "results.tsv", slug)
+    return ev
