@@ -1,6 +1,7 @@
 """The `kg` command line: thin wrappers that call one library function each and print its result."""
 from __future__ import annotations
 
+import signal
 import sys
 import warnings
 from contextlib import contextmanager
@@ -30,8 +31,12 @@ def _errors():
     def show_warning(message, category, *args, **kwargs):
         console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
 
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
     old = warnings.showwarning
     warnings.showwarning = show_warning
+    old_term = signal.signal(signal.SIGTERM, stop)   # a kill cleans up the staging folder like Ctrl-C
     try:
         yield
     except (ReportError, EvalError, OutputError, GazetteerError, QueryError) as exc:
@@ -42,6 +47,7 @@ def _errors():
         raise typer.Exit(130)
     finally:
         warnings.showwarning = old
+        signal.signal(signal.SIGTERM, old_term)
 
 
 @app.command()

@@ -106,3 +106,31 @@ def test_eval_rejects_a_gold_file_with_wrong_columns(out_dir, tmp_path):
     run = subprocess.run(KG + ["eval", "--out", str(out_dir), "--gold", str(gold)], capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 1
     assert "lacks columns" in run.stderr and "Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("sig", ["TERM", "KILL"])
+def test_a_build_killed_mid_write_leaves_out_byte_identical(out_dir, tmp_path, sig):
+    import shutil
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    shutil.copytree(out_dir, out)
+    before = _tree_digest(out)
+    proc = subprocess.Popen(KG + ["build", "--no-cache", "--out", str(out)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    staged = False
+    while proc.poll() is None and time.monotonic() < deadline:
+        if any(tmp_path.glob(".out.staging-*/graph.trig")):   # the writer has started on the new output
+            staged = True
+            break
+        time.sleep(0.002)
+    proc.send_signal(getattr(signal, f"SIG{sig}"))
+    proc.wait(timeout=60)
+    assert staged, "the build finished before it could be interrupted"
+    assert proc.returncode != 0
+    assert _tree_digest(out) == before
+    if sig == "TERM":   # a catchable signal also removes the staging folder
+        assert not list(tmp_path.glob(".out.staging-*"))
+        assert "Traceback" not in proc.stderr.read()
