@@ -39,6 +39,7 @@ class Sentence:
     end: int
     text: str
     section: int | None   # index into ReportRecord.sections
+    page: int | None = None   # 1-based page number, for PDF reports
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extract.entities import Linker, extract_entities, load_nlp
@@ -21,6 +22,10 @@ MAX_BYTES = 20 * 1024 * 1024
 
 class ReportError(ValueError):
     """A report file cannot be read or holds no text."""
+
+
+class ReportEncodingWarning(UserWarning):
+    """A text report was not UTF-8 and was decoded as Windows-1252."""
 
 
 @dataclass
@@ -45,8 +50,8 @@ def report_slug(path: Path) -> str:
     return re.sub(r"[^a-z0-9]+", "-", path.stem.lower()).strip("-") or "report"
 
 
-def read_report_text(path: Path) -> str:
-    """Read a UTF-8 text report; errors name the file and say what to do."""
+def read_report_text(path: Path) -> tuple[str, tuple[int, ...]]:
+    """Read a text or PDF report: its text and the offsets where pages start (one page for text files)."""
     if not path.exists():
         raise ReportError(f"{path}: no such file")
     if path.is_dir():
@@ -55,21 +60,30 @@ def read_report_text(path: Path) -> str:
     if size > MAX_BYTES:
         raise ReportError(f"{path}: {size} bytes is over the {MAX_BYTES} byte limit for one report")
     data = path.read_bytes()
+    if data.startswith(b"%PDF"):
+        from extract.pdf import PdfError, read_pdf
+
+        try:
+            pdf = read_pdf(path)
+        except PdfError as exc:
+            raise ReportError(str(exc)) from None
+        return pdf.text, pdf.page_starts
     if b"\x00" in data[:4096]:
-        raise ReportError(f"{path}: looks binary, not a text report")
+        raise ReportError(f"{path}: looks binary, not a text or PDF report")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
+        warnings.warn(f"{path}: not UTF-8; read as Windows-1252 (Latin-1)", ReportEncodingWarning, stacklevel=2)
     if not text.strip():
         raise ReportError(f"{path}: is empty; nothing to build")
-    return text
+    return text, (0,)
 
 
 def extract_report(path: Path, extractor: Extractor) -> ReportRecord:
     """Read and analyse one report file."""
     path = Path(path)
-    original = read_report_text(path)
+    original, page_starts = read_report_text(path)
     slug = report_slug(path)
     ct = clean(original)
     text = ct.text
@@ -81,6 +95,9 @@ def extract_report(path: Path, extractor: Extractor) -> ReportRecord:
         return i if i >= 0 and offset < sections[i].end else None
 
     ex = extract_entities(text, extractor.linker, section_of)
+    if len(page_starts) > 1:
+        pages = [bisect.bisect_right(page_starts, ct.to_original(s.start, s.end)[0]) for s in ex.sentences]
+        ex.sentences = [replace(s, page=p) for s, p in zip(ex.sentences, pages)]
     record = ReportRecord(
         slug=slug, path=str(path), title=_title(path, sections), clean=ct, sections=sections,
         sentences=ex.sentences, entities=ex.entities, mentions=ex.mentions, candidates=ex.candidates,

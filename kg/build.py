@@ -21,7 +21,7 @@ from kg.namespace import RK
 from kg.output import staged_output
 from kg.validate import Conformance, validate
 
-REPORT_SUFFIXES = (".txt",)
+REPORT_SUFFIXES = (".txt", ".pdf")
 
 
 @dataclass
@@ -159,7 +159,16 @@ def write_build(b: Build, out_dir: Path) -> Path:
         (stage / "shacl-report.txt").write_text(b.conformance.report, encoding="utf-8")
         (stage / "summary.json").write_text(json.dumps(summary(b), indent=2) + "\n", encoding="utf-8")
         write_cache(b, stage / "cache")
+        write_texts(b.records, stage / "text")
     return Path(out_dir)
+
+
+def write_texts(records: list[ReportRecord], folder: Path) -> None:
+    """For PDF reports, the extracted text that the graph's offsets point into."""
+    for r in records:
+        if r.path.lower().endswith(".pdf"):
+            folder.mkdir(exist_ok=True)
+            (folder / f"{r.slug}.txt").write_text(r.clean.original, encoding="utf-8")
 
 
 def write_cache(b: Build, cache_dir: Path) -> None:

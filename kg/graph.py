@@ -109,6 +109,8 @@ def build_report_graph(record: ReportRecord, g: Graph) -> None:
         g.add((s, RK.inReport, rep))
         if sent.section is not None:
             g.add((s, RK.inSection, section_iris[sent.section]))
+        if sent.page is not None:
+            g.add((s, RK.page, Literal(sent.page)))
 
     mentioned: dict[str, list] = {}
     for m in record.mentions:

@@ -69,6 +69,7 @@ class RK(DefinedNamespace):
     minAge: URIRef
     outcome: URIRef
     outcomeNumber: URIRef
+    page: URIRef
     participant: URIRef
     partnersWith: URIRef
     place: URIRef
