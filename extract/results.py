@@ -162,7 +162,11 @@ def extract_results(record: ReportRecord) -> list[Result]:
     places_of: dict[int, list[str]] = {}
     orgs_of: dict[int, list[str]] = {}
     for m in record.mentions:
-        if m.key.startswith("place/"):
+        info = record.entities.get(m.key)
+        # where a result happened: regions of the report's countries or those countries themselves, never a
+        # donor named in the same sentence ("Supported by the German cooperation, ... 40,000 households")
+        in_focus = info is not None and (info.kind == "region" or (info.kind == "country" and info.country in record.focus_countries))
+        if m.key.startswith("place/") and in_focus:
             places_of.setdefault(m.sentence, [])
             if m.key not in places_of[m.sentence]:
                 places_of[m.sentence].append(m.key)

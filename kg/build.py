@@ -160,6 +160,9 @@ def write_build(b: Build, out_dir: Path) -> Path:
         (stage / "summary.json").write_text(json.dumps(summary(b), indent=2) + "\n", encoding="utf-8")
         write_cache(b, stage / "cache")
         write_texts(b.records, stage / "text")
+        from kg.pages import write_pages
+
+        write_pages(b.dataset, stage, b.conformance)
     return Path(out_dir)
 
 

@@ -25,7 +25,9 @@ def _errors():
     from extract.gazetteer import GazetteerError
     from extract.report import ReportError
     from kg.eval import EvalError
+    from kg.networks import NetworkError
     from kg.output import OutputError
+    from kg.pages import PageError
     from kg.query import QueryError
 
     def show_warning(message, category, *args, **kwargs):
@@ -39,7 +41,7 @@ def _errors():
     old_term = signal.signal(signal.SIGTERM, stop)   # a kill cleans up the staging folder like Ctrl-C
     try:
         yield
-    except (ReportError, EvalError, OutputError, GazetteerError, QueryError) as exc:
+    except (ReportError, EvalError, OutputError, GazetteerError, PageError, NetworkError, QueryError) as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1)
     except KeyboardInterrupt:
@@ -77,6 +79,17 @@ def build(files: Optional[List[Path]] = typer.Argument(None, help="Report files 
                  f"   reports from cache: {b.reused}/{len(b.records)}")
     if not b.conformance.conforms:
         raise typer.Exit(1)
+
+
+@app.command()
+def pages(out: Path = out_option):
+    """Write the offline pages (index, partnerships, outcomes-SDGs, places, report, entities) for out/."""
+    from kg.eval import load_dataset
+    from kg.pages import write_pages
+
+    with _errors():
+        written = write_pages(load_dataset(out), out)
+    stdout.print(f"wrote {len(written)} files; open {out}/index.html")
 
 
 @app.command("eval")

@@ -352,7 +352,7 @@ def build_places_network(data: Dataset | Graph, centroids: dict[str, tuple[float
             attrs["lat"], attrs["lon"] = centroids[e.code]
         attrs["country"] = entities[e.container].code if e.container in entities else (e.code or "")
         attrs["level"] = "region" if e.container else e.kind
-        attrs["results"] = [f"{r.value} {r.unit} {r.what}".strip() for r in results if p in r.places]
+        attrs["results"] = [" ".join(x for x in (r.value, r.unit, r.what) if x) for r in results if p in r.places]
         attrs["activities"] = 0
         net.add_node(p, **attrs)
     _add_edges(net, [r for r in rels if r.kind == "activity"], entities, lambda r, a, b: b.iri in wanted)
@@ -416,7 +416,7 @@ def layout_places(net: nx.MultiDiGraph, panel: float = 700.0, gap: float = 350.0
         for n in set(members) - set(regions):
             # the country itself heads its panel rather than sitting on top of one of its regions
             placed[n] = (x0 + width / 2, -(max(lats) - lat0) * scale - 120)
-        x0 += width + gap
+        x0 += width + (gap if len(members) > 1 else gap / 2)
     return placed
 
 

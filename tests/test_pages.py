@@ -1,0 +1,335 @@
+"""The offline pages: networks from the graph, safe file names, and every page opened in real headless Chromium."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from rdflib import RDFS, Dataset, Literal, URIRef
+
+from kg.graph import entity_iri
+from kg.networks import (
+    build_entity_network, build_partnership_network, build_places_network, build_sdg_network, load_centroids,
+    write_gexf, write_graphml,
+)
+from kg.pages import entity_filename, entity_href, write_pages
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+MALI = "unicef-mali-2021-country-office-annual-report"
+NETWORK_PAGES = {"partnerships.html": build_partnership_network, "outcomes-sdgs.html": build_sdg_network,
+                 "places.html": build_places_network}
+PAGES = ["index.html", "partnerships.html", "outcomes-sdgs.html", "places.html", "report.html"]
+UNICEF = str(entity_iri("org/unicef"))
+
+# A small graph in the shape kg/graph.py writes relations (see the RDF shape in the project notes).
+RELATIONS_TTL = """
+@prefix rk: <https://w3id.org/reportkg/ontology#> . @prefix oa: <http://www.w3.org/ns/oa#> .
+@prefix schema: <http://schema.org/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix dct: <http://purl.org/dc/terms/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix id: <https://w3id.org/reportkg/id/> . @prefix sdg: <http://metadata.un.org/sdg/> .
+@prefix qb: <http://purl.org/linked-data/cube#> . @prefix sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#> .
+@prefix sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#> . @prefix r: <https://w3id.org/reportkg/report/t/> .
+<https://w3id.org/reportkg/report/t> a rk:Report ; rdfs:label "T" ; dct:identifier "t" .
+r:s1 a rk:Sentence ; oa:exact "UNICEF worked with WFP and FAO in Gao \\u0007." ; oa:start 0 ; oa:end 40 ; rk:inReport <https://w3id.org/reportkg/report/t> .
+r:s2 a rk:Sentence ; oa:exact "Germany funded UNICEF." ; oa:start 41 ; oa:end 63 ; rk:inReport <https://w3id.org/reportkg/report/t> .
+id:org\\/unicef a rk:UnAgency ; rdfs:label "UNICEF" ; rk:mentionedIn r:s1, r:s2 .
+id:org\\/wfp a rk:UnAgency ; rdfs:label "WFP" ; rk:mentionedIn r:s1 .
+id:org\\/fao a rk:UnAgency ; rdfs:label "FAO" ; rk:mentionedIn r:s1 .
+id:place\\/DE a rk:Country, rk:DonorGovernment ; rdfs:label "Germany" ; rk:mentionedIn r:s2 .
+id:place\\/ML a rk:Country ; rdfs:label "Mali" .
+id:place\\/ML-7 a rk:Region ; rdfs:label "Gao" ; schema:containedInPlace id:place\\/ML ; rk:mentionedIn r:s1 .
+id:theme\\/logistics a rk:Theme ; rdfs:label "logistics" .
+id:outcome\\/t\\/1 a rk:Outcome ; rdfs:label "Outcome 1" ; rk:mentionedIn r:s1 .
+sdg:2 a rk:SDG ; rdfs:label "SDG 2: Zero hunger" ; rk:goalNumber 2 ; rk:mentionedIn r:s1 .
+sdg:17 a rk:SDG ; rdfs:label "SDG 17" ; rk:goalNumber 17 .
+r:p1 a rk:Partnership ; rk:participant id:org\\/unicef, id:org\\/wfp, id:org\\/fao ; rk:theme id:theme\\/logistics ; rk:evidence r:s1 .
+r:f1 a rk:Funding ; schema:funder id:place\\/DE ; rk:recipient id:org\\/unicef ; rk:evidence r:s2 .
+r:a1 a rk:Activity ; rk:participant id:org\\/unicef ; rk:place id:place\\/ML-7 ; rk:evidence r:s1 .
+r:c1 a rk:SdgContribution ; rk:outcome id:outcome\\/t\\/1 ; rk:sdg sdg:2 ; rk:weight 0.5 ; rk:stated false ; rk:evidence r:s1 .
+r:c2 a rk:SdgContribution ; rk:outcome id:outcome\\/t\\/1 ; rk:sdg sdg:17 ; rk:weight 0.25 ; rk:stated true ; rk:evidence r:s2 .
+r:x1 a rk:Result, qb:Observation ; sdmx-measure:obsValue 40000 ; rk:what "households" ; sdmx-dimension:refArea id:place\\/ML-7 ; rk:evidence r:s2 .
+"""
+
+
+@pytest.fixture(scope="module")
+def relations_graph():
+    ds = Dataset()
+    ds.graph(URIRef("https://w3id.org/reportkg/report/t")).parse(data=RELATIONS_TTL, format="turtle")
+    return ds
+
+
+def test_networks_follow_the_relation_shape(relations_graph):
+    p = build_partnership_network(relations_graph)
+    kinds = sorted((p.nodes[a]["label"], p.nodes[b]["label"], k) for a, b, k in p.edges(keys=True))
+    assert kinds == [("FAO", "UNICEF", "partnership"), ("FAO", "WFP", "partnership"), ("Germany", "UNICEF", "funding"),
+                     ("UNICEF", "WFP", "partnership")]
+    edge = p.get_edge_data(str(entity_iri("place/DE")), UNICEF, "funding")
+    assert edge["evidence_count"] == 1 and edge["evidence"][0].text == "Germany funded UNICEF."
+    s = build_sdg_network(relations_graph)
+    out = str(entity_iri("outcome/t/1"))
+    assert {(b, d["weight"], d["stated"]) for _, b, d in s.out_edges(out, data=True)} == {
+        ("http://metadata.un.org/sdg/2", 0.5, False), ("http://metadata.un.org/sdg/17", 0.25, True)}
+    places = build_places_network(relations_graph)
+    gao = places.nodes[str(entity_iri("place/ML-7"))]
+    assert (gao["lat"], gao["lon"]) == load_centroids()["ML-7"]
+    assert gao["organisations"] == ["UNICEF"] and gao["results"] == ["40,000 households"]
+    assert build_entity_network(relations_graph).number_of_edges() == 7
+
+
+def test_exports_are_readable_by_networkx(relations_graph, tmp_path):
+    p = build_partnership_network(relations_graph)
+    back = nx.read_graphml(write_graphml(p, tmp_path / "p.graphml"))
+    assert back.number_of_nodes() == 4 and back.number_of_edges() == 4
+    # the control character in the evidence text is not legal XML: it must have been cleaned away
+    assert all("\x07" not in str(d.get("evidence", "")) for _, _, d in back.edges(data=True))
+    gexf = nx.read_gexf(write_gexf(p, tmp_path / "p.gexf"))
+    assert gexf.number_of_nodes() == 4
+
+
+def test_relation_shape_renders_pages(relations_graph, tmp_path):
+    write_pages(relations_graph, tmp_path)
+    assert (tmp_path / entity_href(UNICEF)).is_file()
+    assert 'id="graph-data"' in (tmp_path / "partnerships.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("iri", [
+    "https://w3id.org/reportkg/id/org/unicef", "https://w3id.org/reportkg/id/org/../../../etc/passwd",
+    "https://w3id.org/reportkg/id/person/%2e%2e%2f%2e%2e", "http://metadata.un.org/sdg/3", "..", "/", "a\\b\x00c",
+    "https://w3id.org/reportkg/id/org/" + "x" * 500])
+def test_entity_file_names_are_safe(iri):
+    name = entity_filename(iri)
+    assert re.fullmatch(r"[a-z0-9-]{1,60}-[0-9a-f]{8}\.html", name), name
+    assert entity_filename(iri) == name
+    assert entity_filename(iri + "x") != name
+
+
+def test_mali_outcomes_have_their_sdgs(dataset):
+    net = build_sdg_network(dataset)
+    outcomes = [n for n, d in net.nodes(data=True) if d["kind"] == "outcome" and MALI in n]
+    assert len(outcomes) == 4
+    missing = [net.nodes[o]["label"] for o in outcomes if not any(True for _ in net.out_edges(o))]
+    assert not missing, f"outcomes with no SDG link on outcomes-sdgs.html: {missing}"
+
+
+def test_unicef_partners_on_partnership_network(dataset):
+    net = build_partnership_network(dataset).to_undirected(as_view=True)
+    assert UNICEF in net, "UNICEF is not on partnerships.html: no partnership or funding relation names it"
+    partners = {net.nodes[n]["label"] for n in net.neighbors(UNICEF)}
+    missing = {"WFP", "FAO", "UNDP", "UNFPA", "ECHO", "UNHAS"} - partners
+    assert not missing, f"UNICEF not linked to {sorted(missing)}; linked to {sorted(partners)}"
+    donors = {n for n in net.neighbors(UNICEF) if net.nodes[n]["kind"] == "donor_government"}
+    assert len(donors) >= 5, f"UNICEF linked to only {len(donors)} donor governments"
+
+
+# ---------------------------------------------------------------------------------------------------------- browser
+
+@pytest.fixture(scope="module")
+def site(dataset, tmp_path_factory):
+    out = tmp_path_factory.mktemp("pages")
+    write_pages(dataset, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run `make test` (it installs Debian's chromium)"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Watch:
+    """Console errors, page errors, dialogs and every request a page makes."""
+
+    def __init__(self, page, root: Path):
+        self.page, self.root = page, root.resolve().as_uri() + "/"
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        page.on("console", lambda m: self.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+
+    def foreign(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(self.root)]
+
+
+@pytest.fixture
+def page(browser, site):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    pg.watch = Watch(pg, site)
+    yield pg
+    context.close()
+
+
+def _open(page, path: Path, budget: float = 3.0) -> float:
+    t0 = time.perf_counter()
+    page.goto(path.resolve().as_uri())
+    page.wait_for_function("() => window.graphReady === true", timeout=int(budget * 1000))
+    return time.perf_counter() - t0
+
+
+def _screenshot(page, site: Path, name: str) -> None:
+    page.screenshot(path=str(site / "screenshots" / f"{name}.png"))
+    if os.environ.get("REPORTKG_SCREENSHOTS"):
+        dest = Path(os.environ["REPORTKG_SCREENSHOTS"])
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(site / "screenshots" / f"{name}.png", dest / f"{name}.png")
+
+
+@pytest.mark.parametrize("name", PAGES + ["entity/unicef"])
+def test_page_loads_offline_and_settles(page, site, dataset, name):
+    path = site / (entity_href(UNICEF) if name == "entity/unicef" else name)
+    seconds = _open(page, path)
+    assert seconds < 3.0, f"{name} took {seconds:.1f} s to settle"
+    assert page.evaluate("() => window.graphReady") is True
+    if name in NETWORK_PAGES:
+        net = NETWORK_PAGES[name](dataset)
+        assert page.evaluate("() => window.graphData") == {"nodes": net.number_of_nodes(), "edges": net.number_of_edges()}
+        if net.number_of_nodes():
+            # physics is off once settled: positions no longer move
+            first = page.evaluate("() => JSON.stringify(window.graphNetwork.getPositions())")
+            page.wait_for_timeout(300)
+            assert page.evaluate("() => JSON.stringify(window.graphNetwork.getPositions())") == first
+    (site / "screenshots").mkdir(exist_ok=True)
+    _screenshot(page, site, Path(name).name.replace(".html", ""))
+    assert not page.watch.errors, page.watch.errors
+    assert not page.watch.foreign(), f"{name} requested files outside its folder: {page.watch.foreign()}"
+
+
+@pytest.mark.parametrize("name", PAGES + ["entity/unicef"])
+def test_search_finds_unicef(page, site, name):
+    _open(page, site / (entity_href(UNICEF) if name == "entity/unicef" else name))
+    page.fill("#search", "unicef")
+    first = page.locator("#search-results li a").first
+    assert first.inner_text() == "UNICEF"
+    page.press("#search", "Enter")
+    page.wait_for_url(re.compile(re.escape(entity_filename(UNICEF)) + "$"))
+    assert page.locator("h1").inner_text() == "UNICEF"
+    assert not page.watch.errors, page.watch.errors
+
+
+def _click_node(page, iri: str) -> None:
+    xy = page.evaluate("""(id) => {
+        const net = window.graphNetwork;
+        net.focus(id, {scale: 1.2, animation: false});
+        const p = net.getPositions([id])[id];
+        const dom = net.canvasToDOM(p);
+        const box = document.getElementById('graph').getBoundingClientRect();
+        return [box.left + dom.x, box.top + dom.y];
+    }""", iri)
+    page.mouse.click(*xy)
+
+
+@pytest.mark.parametrize("name,iri", [("outcomes-sdgs.html", "http://metadata.un.org/sdg/3"),
+                                      ("places.html", str(entity_iri("place/ML-6"))),
+                                      ("entity/unicef", UNICEF),
+                                      ("partnerships.html", UNICEF)])
+def test_clicking_a_node_opens_its_page(page, site, name, iri):
+    _open(page, site / (entity_href(UNICEF) if name == "entity/unicef" else name))
+    assert page.evaluate("(id) => window.graphNodes.get(id) !== null", iri), f"{iri} is not drawn on {name}"
+    _click_node(page, iri)
+    page.wait_for_url(re.compile(re.escape(entity_filename(iri)) + "$"))
+    assert not page.watch.errors, page.watch.errors
+
+
+def test_partnership_page_links_unicef_to_its_partners(page, site):
+    _open(page, site / "partnerships.html")
+    partners = page.evaluate("""(id) => {
+        const label = (n) => window.graphNodes.get(n).label;
+        return window.graphEdges.get().filter(e => e.from === id || e.to === id)
+            .map(e => [e.kind, label(e.from === id ? e.to : e.from), window.graphNodes.get(e.from === id ? e.to : e.from).kind]);
+    }""", UNICEF)
+    names = {name for _, name, _ in partners}
+    assert {"WFP", "FAO", "UNDP", "UNFPA", "ECHO", "UNHAS"} <= names, sorted(names)
+    assert len({name for kind, name, k in partners if k == "donor_government"}) >= 5, partners
+
+
+def test_site_exports_open_in_networkx(site, dataset):
+    net = build_partnership_network(dataset)
+    for back in (nx.read_graphml(site / "partnerships.graphml"), nx.read_gexf(site / "partnerships.gexf")):
+        assert (back.number_of_nodes(), back.number_of_edges()) == (net.number_of_nodes(), net.number_of_edges())
+
+
+def test_partnership_filters_narrow_the_network(page, site):
+    _open(page, site / "partnerships.html")
+    total = page.evaluate("() => window.graphData")
+    options = page.locator("#filter-report option").all_inner_texts()
+    assert len(options) == 3   # all reports + the two bundled ones
+    page.select_option("#filter-report", index=2)
+    visible = page.evaluate("() => window.graphVisible")
+    assert 0 < visible["edges"] < total["edges"] and 0 < visible["nodes"] < total["nodes"]
+    page.select_option("#filter-report", index=0)
+    themes = page.locator("#filter-theme option").all_inner_texts()
+    assert len(themes) > 1, "no theme on any partnership edge"
+    page.select_option("#filter-theme", index=1)
+    by_theme = page.evaluate("() => window.graphVisible")
+    assert 0 < by_theme["edges"] < total["edges"]
+    assert not page.watch.errors, page.watch.errors
+
+
+HOSTILE = ("UNICEF \"<img src=x onerror=alert(1)>\" worked with WFP in cooperation with the O'Brien Foundation "
+           "<script>alert(1)</script>.\n\nFAO and WFP supported 'families' in Gao with UNICEF <b>bold</b> & more.\n")
+
+
+def test_hostile_report_text_stays_text(browser, extractor, tmp_path):
+    from kg.build import build
+
+    src = tmp_path / "hostile-report.txt"
+    src.write_text("Hostile <script>alert(1)</script> report\n\n" + HOSTILE, encoding="utf-8")
+    b = build([src], extractor)
+    ds = b.dataset
+    # names with markup and quotes, as a gazetteer entry or an odd report could give them
+    for ctx in ds.graphs():
+        wfp = entity_iri("org/wfp")
+        if (wfp, RDFS.label, None) in ctx:
+            ctx.remove((wfp, RDFS.label, None))
+            ctx.add((wfp, RDFS.label, Literal("WFP \"O'Brien\" <script>alert(2)</script><img src=x onerror=alert(3)>")))
+    out = tmp_path / "site"
+    write_pages(ds, out)
+    context = browser.new_context()
+    pg = context.new_page()
+    watch = Watch(pg, out)
+    pages = [out / p for p in PAGES] + sorted((out / "entity").glob("*.html"))
+    for path in pages:
+        _open(pg, path)
+    pg.goto((out / "report.html").as_uri())
+    text = pg.locator("main").inner_text()
+    assert "<script>alert(1)</script>" in text and '"<img src=x onerror=alert(1)>"' in text and "O'Brien" in text
+    assert pg.locator("main script, main img, main b").count() == 0
+    pg.goto((out / entity_href(str(entity_iri("org/wfp")))).as_uri())
+    pg.wait_for_function("() => window.graphReady === true", timeout=3000)
+    assert pg.locator("h1").inner_text() == "WFP \"O'Brien\" <script>alert(2)</script><img src=x onerror=alert(3)>"
+    pg.fill("#search", "O'Brien")
+    assert "<script>alert(2)</script>" in pg.locator("#search-results").inner_text()
+    # the node's tooltip shows the name as text
+    _hover_node(pg, str(entity_iri("org/wfp")))
+    pg.wait_for_selector("div.vis-tooltip", state="visible", timeout=2000)
+    assert "<img src=x onerror=alert(3)>" in pg.locator("div.vis-tooltip").inner_text()
+    assert pg.locator("div.vis-tooltip img, div.vis-tooltip script").count() == 0
+    context.close()
+    assert not watch.dialogs, f"script ran: {watch.dialogs}"
+    assert not watch.errors, watch.errors
+    assert not watch.foreign(), watch.foreign()
+
+
+def _hover_node(page, iri: str) -> None:
+    xy = page.evaluate("""(id) => {
+        const net = window.graphNetwork;
+        const dom = net.canvasToDOM(net.getPositions([id])[id]);
+        const box = document.getElementById('graph').getBoundingClientRect();
+        return [box.left + dom.x, box.top + dom.y];
+    }""", iri)
+    page.mouse.move(xy[0] - 3, xy[1] - 3)
+    page.mouse.move(*xy)
