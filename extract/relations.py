@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from extract.records import Mention, Relation, ReportRecord, Sentence
 from extract.resources import data_path
-from extract.themes import themes_in
+from extract.themes import load_themes
 
 # Organisations: the parties of partnerships, memberships and agreements.
 ORG_KINDS = frozenset({
@@ -220,8 +220,16 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
     i = sent.index
 
     def theme(span: str) -> str | None:
-        found = themes_in(span)
-        return found[0] if found else None
+        """The first theme named in `span`, not counting theme words inside a linked name
+        ("Education" in "Global Partnership for Education" says nothing about the partnership)."""
+        offset = text.find(span) if span else -1
+        for start, end, key in load_themes().matches(span):
+            if offset >= 0 and any(h.start < offset + end and offset + start < h.end for h in hits):
+                continue
+            if _inside_proper_name(span, start, end):
+                continue
+            return key
+        return None
 
     # Agreements: "action plan with the X", "signing of an agreement with X and Y".
     for m in _AGREEMENT.finditer(text):
@@ -333,6 +341,17 @@ def _donor_list(sent: Sentence, hits: list[_Hit], reporter: str | None) -> list[
     """Every funder named in the sentence that follows a "Donors:" heading funds the reporting organisation."""
     funders = _unique([h for h in hits if h.kind in FUNDER_KINDS])
     return _fundings(sent.index, funders, reporter, "listed as a donor", None)
+
+
+def _inside_proper_name(text: str, start: int, end: int) -> bool:
+    """A capitalised theme word next to another capitalised word is part of a name ("Climate Funding")."""
+    if not text[start:start + 1].isupper():
+        return False
+    before = text[:start].split()
+    after = text[end:].split()
+    neighbour = lambda w: bool(w) and w[:1].isupper() and w.isalpha()
+    # a word before counts only if nothing separates it ("Wait, Climate" is a list); a word after may close it
+    return (bool(before) and neighbour(before[-1])) or (bool(after) and neighbour(after[0].rstrip(".,;:)]")))
 
 
 def _fundings(i, funders, recipient, desc, theme) -> list[Relation]:
