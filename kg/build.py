@@ -33,6 +33,7 @@ class Build:
     kinds: dict[str, int] = field(default_factory=dict)
     cache_keys: dict[str, str] = field(default_factory=dict)   # report slug -> cache key
     reused: int = 0                                            # reports taken from the cache
+    fresh: set[str] = field(default_factory=set)               # slugs analysed in this build
 
 
 def pipeline_version(model: str = "") -> str:
@@ -123,7 +124,8 @@ def build(paths: list[Path] | None = None, extractor: Extractor | None = None, p
     ds = build_dataset(records)
     conformance = validate(union_graph(ds))
     return Build(records, ds, conformance, time.perf_counter() - t0, count_kinds(ds),
-                 cache_keys={r.slug: keys[f] for f, r in zip(files, records)}, reused=len(files) - len(todo))
+                 cache_keys={r.slug: keys[f] for f, r in zip(files, records)}, reused=len(files) - len(todo),
+                 fresh={found[f].slug for f in todo})
 
 
 def count_kinds(ds: Dataset) -> dict[str, int]:
@@ -183,8 +185,8 @@ def write_cache(b: Build, cache_dir: Path) -> None:
             old.unlink()
     for r in b.records:
         target = cache_dir / f"{b.cache_keys[r.slug]}.pickle"
-        if target.exists():
-            continue
+        if target.exists() and r.slug not in b.fresh:
+            continue     # served from this very entry, so it is whole
         tmp = target.with_suffix(f".tmp{os.getpid()}")
         with tmp.open("wb") as fh:
             pickle.dump(r, fh, protocol=pickle.HIGHEST_PROTOCOL)

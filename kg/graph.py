@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from urllib.parse import quote
 
@@ -267,7 +268,7 @@ def _add_themes(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
         g.add((node, RDF.type, RK.SdgContribution))
         g.add((node, RK.outcome, o))
         g.add((node, RK.sdg, sdg))
-        g.add((node, RK.weight, Literal(round(link.weight, 4), datatype=XSD.decimal)))
+        g.add((node, RK.weight, Literal(Decimal(str(round(link.weight, 4))), datatype=XSD.decimal)))
         g.add((node, RK.stated, Literal(link.stated)))
         g.add((node, RK.inReport, report_iri(record.slug)))
         for t in link.themes:
@@ -289,7 +290,7 @@ def _add_results(g: Graph, record: ReportRecord, sentence_iris: list, spans) -> 
         g.add((node, RDF.type, RK.Result))
         g.add((node, RDF.type, QB.Observation))
         g.add((node, QB.dataSet, dataset))
-        g.add((node, SDMX_MEASURE.obsValue, Literal(res.value, datatype=XSD.decimal)))
+        g.add((node, SDMX_MEASURE.obsValue, Literal(Decimal(repr(float(res.value))), datatype=XSD.decimal)))
         g.add((node, SDMX_ATTR.unitMeasure, Literal(res.unit)))
         g.add((node, RK.what, Literal(res.what)))
         if res.who:

@@ -17,11 +17,13 @@ def staged_output(out_dir: Path):
     """Yield a fresh staging folder beside `out_dir`; on success it replaces `out_dir` in two renames."""
     out_dir = Path(out_dir).resolve()
     parent = out_dir.parent
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputError(f"{out_dir}: exists and is not a folder; choose another --out")
     try:
         parent.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=parent))
     except OSError as exc:
-        raise OutputError(f"{out_dir}: cannot write output here ({exc.strerror}); choose another --out") from None
+        raise OutputError(f"{out_dir}: cannot write output here ({exc.strerror or exc}); choose another --out") from None
     try:
         if out_dir.is_dir():
             # carry over what this build does not produce (the cache, pages made by other commands)
