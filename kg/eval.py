@@ -54,17 +54,22 @@ def _norm(s: str) -> str:
     return " ".join(s.replace("’", "'").split()).casefold()
 
 
-def load_gold_entities(path: Path) -> list[dict]:
+def read_gold_tsv(path: Path, columns: tuple[str, ...], what: str) -> list[dict]:
+    """Rows of a gold TSV file, after checking it has the columns scoring needs."""
     path = Path(path)
     if not path.is_file():
-        raise EvalError(f"{path}: gold file not found; pass --gold FILE")
+        raise EvalError(f"{path}: gold {what} file not found; pass --gold DIR")
     with path.open(encoding="utf-8") as f:
         reader = csv.DictReader(f, delimiter="\t")
-        missing = [c for c in ENTITY_COLUMNS if c not in (reader.fieldnames or [])]
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
-            raise EvalError(f"{path}: gold entity file lacks columns {', '.join(missing)}; "
-                            f"expected a TSV with header {' '.join(ENTITY_COLUMNS)}")
-        return [row for row in reader if row.get("kind")]
+            raise EvalError(f"{path}: gold {what} file lacks columns {', '.join(missing)}; "
+                            f"expected a TSV with header {' '.join(columns)}")
+        return list(reader)
+
+
+def load_gold_entities(path: Path) -> list[dict]:
+    return [row for row in read_gold_tsv(path, ENTITY_COLUMNS, "entity") if row.get("kind")]
 
 
 def load_dataset(out_dir: Path) -> Dataset:

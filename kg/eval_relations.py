@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, SKOS, Dataset, Namespace, URIRef
 
-from kg.eval import EvalError, Score, _norm
+from kg.eval import EvalError, Score, _norm, read_gold_tsv
 from kg.graph import report_iri
 from kg.namespace import RK
 
@@ -65,26 +65,17 @@ class RelationEval:
 
 
 def load_gold_relations(path: Path) -> list[GoldRelation]:
-    path = Path(path)
-    if not path.is_file():
-        raise EvalError(f"{path}: gold relations file not found; pass --gold-relations FILE")
-    with path.open(encoding="utf-8") as f:
-        reader = csv.DictReader(f, delimiter="\t")
-        missing = [c for c in RELATION_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise EvalError(f"{path}: gold relations file lacks columns {', '.join(missing)}; "
-                            f"expected a TSV with header relation subject object status context evidence")
-        rows: list[GoldRelation] = []
-        for n, row in enumerate(reader, 2):
-            if not row.get("relation"):
-                continue
-            evidence = row["evidence"] or ""
-            if _norm(evidence) == SAME_SENTENCE:
-                if not rows:
-                    raise EvalError(f"{path}:{n}: 'same sentence' on the first row; quote the evidence")
-                evidence = rows[-1].evidence
-            rows.append(GoldRelation(row["relation"], row["subject"], row["object"], (row["status"] or "core").strip(),
-                                     row.get("context") or "", evidence))
+    rows: list[GoldRelation] = []
+    for n, row in enumerate(read_gold_tsv(path, RELATION_COLUMNS, "relations"), 2):
+        if not row.get("relation"):
+            continue
+        evidence = row["evidence"] or ""
+        if _norm(evidence) == SAME_SENTENCE:
+            if not rows:
+                raise EvalError(f"{path}:{n}: 'same sentence' on the first row; quote the evidence")
+            evidence = rows[-1].evidence
+        rows.append(GoldRelation(row["relation"], row["subject"], row["object"], (row["status"] or "core").strip(),
+                                 row.get("context") or "", evidence))
     return rows
 
 

@@ -1,7 +1,6 @@
 """Score quantitative results (from a built graph or from records) against a gold results file: recall, misses."""
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +8,7 @@ from pathlib import Path
 from rdflib import Dataset
 
 from extract.records import ReportRecord
+from kg.eval import EvalError, read_gold_tsv
 from kg.graph import PREFIXES, report_iri
 
 RESULT_COLUMNS = ("value", "unit", "evidence")
@@ -20,7 +20,7 @@ SELECT ?value ?unit ?text WHERE {
 }"""
 
 
-class ResultEvalError(ValueError):
+class ResultEvalError(EvalError):
     """A gold results file or a graph cannot be scored."""
 
 
@@ -45,16 +45,7 @@ def normalize_evidence(text: str) -> str:
 
 
 def load_gold_results(path: Path) -> list[dict]:
-    path = Path(path)
-    if not path.is_file():
-        raise ResultEvalError(f"{path}: gold results file not found; pass the results TSV")
-    with path.open(encoding="utf-8") as f:
-        reader = csv.DictReader(f, delimiter="\t")
-        missing = [c for c in RESULT_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ResultEvalError(f"{path}: lacks columns {', '.join(missing)}; "
-                                  f"expected a TSV with at least {' '.join(RESULT_COLUMNS)}")
-        rows = [row for row in reader if row.get("value")]
+    rows = [row for row in read_gold_tsv(path, RESULT_COLUMNS, "results") if row.get("value")]
     for n, row in enumerate(rows, 2):
         try:
             row["value"] = float(row["value"])

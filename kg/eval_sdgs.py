@@ -8,7 +8,6 @@ ties the report states, with the sentence that states them. Predicted rows come 
 """
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from rdflib import Dataset
 
 from extract.records import ReportRecord
 from kg.eval_results import normalize_evidence
+from kg.eval import EvalError, read_gold_tsv
 from kg.graph import PREFIXES, report_iri
 
 _LINKS_QUERY = """
@@ -35,7 +35,7 @@ _OUTCOME_NUMBER = re.compile(r"outcome\s+(\d+)", re.IGNORECASE)
 _GOAL_NUMBER = re.compile(r"(\d+)\s*$")
 
 
-class SdgEvalError(ValueError):
+class SdgEvalError(EvalError):
     """A gold relations file or a graph cannot be scored."""
 
 
@@ -70,15 +70,8 @@ class SdgEval:
 
 
 def load_gold_relations(path: Path, kinds: tuple[str, ...] = ("contributes_to", "theme_of_sdg")) -> list[dict]:
-    path = Path(path)
-    if not path.is_file():
-        raise SdgEvalError(f"{path}: gold relations file not found; pass the relations TSV")
-    with path.open(encoding="utf-8") as f:
-        reader = csv.DictReader(f, delimiter="\t")
-        missing = [c for c in ("relation", "subject", "object", "status") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise SdgEvalError(f"{path}: lacks columns {', '.join(missing)}; expected relation subject object status")
-        return [row for row in reader if row.get("relation") in kinds]
+    rows = read_gold_tsv(path, ("relation", "subject", "object", "status"), "relations")
+    return [row for row in rows if row.get("relation") in kinds]
 
 
 def _goal(text: str) -> int | None:
