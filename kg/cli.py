@@ -28,6 +28,9 @@ def _errors():
     from kg.networks import NetworkError
     from kg.output import OutputError
     from kg.pages import PageError
+    from kg.push import PushError
+    from kg.serve import ServeError
+    from kg.store import StoreError
     from kg.query import QueryError
 
     def show_warning(message, category, *args, **kwargs):
@@ -41,7 +44,7 @@ def _errors():
     old_term = signal.signal(signal.SIGTERM, stop)   # a kill cleans up the staging folder like Ctrl-C
     try:
         yield
-    except (ReportError, EvalError, OutputError, GazetteerError, PageError, NetworkError, QueryError) as exc:
+    except (ReportError, EvalError, OutputError, GazetteerError, PageError, NetworkError, PushError, ServeError, StoreError, QueryError) as exc:
         console.print(f"[red]error:[/red] {exc}", highlight=False)
         raise typer.Exit(1)
     except KeyboardInterrupt:
@@ -174,6 +177,38 @@ def ask(question: str = typer.Argument(..., help="A question in plain words, e.g
 
     with _errors():
         sys.stdout.write(render_answer(answer(question, load_graph(out)), fmt))
+
+
+@app.command()
+def serve(out: Path = out_option,
+          port: int = typer.Option(7878, help="Port to listen on (0 picks a free one)."),
+          host: str = typer.Option("127.0.0.1", help="Address to bind; the default serves this machine only."),
+          timeout: float = typer.Option(10.0, help="Seconds a query may run before it is stopped.")):
+    """Serve out/ read-only: SPARQL 1.1 endpoint at /sparql, query page at /query.html, the pages at /."""
+    from kg.serve import make_server
+
+    with _errors():
+        server = make_server(out, host, port, timeout)
+        console.print(f"serving {out}/ at http://{host}:{server.server_port}/  (SPARQL: /sparql, "
+                      f"query page: /query.html); Ctrl-C stops", highlight=False)
+        try:
+            server.serve_forever()
+        finally:
+            server.close()
+
+
+@app.command()
+def push(endpoint: str = typer.Option(..., "--endpoint", help="Graph Store Protocol URL of a SPARQL store "
+                                      "(Oxigraph /store, Fuseki /ds/data, GraphDB .../rdf-graphs/service)."),
+         out: Path = out_option,
+         update_endpoint: Optional[str] = typer.Option(None, help="SPARQL Update URL, if the store has no Graph Store Protocol.")):
+    """Replace each report's named graph in an external SPARQL store with the graph built in out/."""
+    from kg.push import push as push_graphs
+
+    with _errors():
+        pushed = push_graphs(out, endpoint, update_endpoint)
+    for p in pushed:
+        stdout.print(f"{p.graph}\t{p.triples} triples\t{p.method}\t{p.seconds:.2f} s", highlight=False)
 
 
 def main() -> None:  # pragma: no cover - entry point for `python -m kg.cli`

@@ -1,0 +1,155 @@
+"""Turn a built output folder into an Oxigraph store under out/store/, made once and reused until the build changes.
+
+The store holds the dataset `kg query` answers from (`kg.query.load_graph`: each report's named graph
+with its entailments, the ontology graph and the candidates graph) and, in the default graph, the
+union of all of them, each triple once. So a query without GRAPH sees everything, as rdflib's union
+default graph does, and gets the same rows. (Oxigraph's own `use_default_graph_as_union` keeps a triple
+once per graph that holds it, which repeats rows of non-DISTINCT queries, and is several times slower.)
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+GRAPH_FILE = "graph.trig"
+INPUT_FILES = (GRAPH_FILE, "candidates.tsv")  # what load_graph reads from the output folder
+STORE_DIR = "store"
+DB_DIR = "oxigraph"  # the RocksDB folder inside out/store/
+STAMP_FILE = "source.json"  # which inputs, rules and pyoxigraph made the store
+LAYOUT = 3  # bump when what the store holds changes shape, so old stores are reloaded
+
+
+class StoreError(OSError):
+    """The built graph is missing or the store under out/store/ cannot be made or opened."""
+
+
+def store_path(out_dir: Path) -> Path:
+    """The RocksDB folder of the store of a built output folder."""
+    return Path(out_dir) / STORE_DIR / DB_DIR
+
+
+def _rules_digest() -> str:
+    """A digest of what turns graph.trig into the queried dataset: the ontology and the loading/reasoning code."""
+    from extract.resources import data_path
+
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for f in sorted(data_path("ontology").glob("*.ttl")) + [here / "query.py", here / "reasoning.py"]:
+        if f.is_file():
+            h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _source_stamp(out_dir: Path) -> dict:
+    import pyoxigraph
+
+    files = {}
+    for name in INPUT_FILES:
+        f = Path(out_dir) / name
+        if f.is_file():
+            st = f.stat()
+            files[name] = [st.st_size, st.st_mtime_ns]
+    return {"files": files, "rules": _rules_digest(), "pyoxigraph": pyoxigraph.__version__, "layout": LAYOUT}
+
+
+def store_is_fresh(out_dir: Path) -> bool:
+    """True when out/store/ was made from the current build, ontology and code."""
+    out_dir = Path(out_dir)
+    stamp = out_dir / STORE_DIR / STAMP_FILE
+    if not ((out_dir / GRAPH_FILE).is_file() and stamp.is_file() and store_path(out_dir).is_dir()):
+        return False
+    try:
+        return json.loads(stamp.read_text(encoding="utf-8")) == _source_stamp(out_dir)
+    except (OSError, ValueError):
+        return False
+
+
+def _with_union(quads):
+    """Each quad, and its triple again in the default graph (where the store keeps each triple once)."""
+    import pyoxigraph
+
+    for q in quads:
+        yield q
+        if not isinstance(q.graph_name, pyoxigraph.DefaultGraph):
+            yield pyoxigraph.Quad(q.subject, q.predicate, q.object)
+
+
+def _missing(out_dir: Path) -> StoreError:
+    return StoreError(f"{Path(out_dir) / GRAPH_FILE}: no built graph here; run `kg build --out {out_dir}` first")
+
+
+def write_store(out_dir: Path) -> Path:
+    """(Re)make out/store/ from the build in out_dir, swapped in with one rename; return the RocksDB folder."""
+    import pyoxigraph
+
+    from kg.query import QueryError, load_graph
+
+    out_dir = Path(out_dir)
+    if not (out_dir / GRAPH_FILE).is_file():
+        raise _missing(out_dir)
+    stamp = _source_stamp(out_dir)
+    try:
+        stage = Path(tempfile.mkdtemp(prefix=f".{STORE_DIR}.staging-", dir=out_dir))
+    except OSError as exc:
+        raise StoreError(f"{out_dir}: cannot write the store here ({exc.strerror})") from None
+    try:
+        try:
+            dataset = load_graph(out_dir)
+        except QueryError as exc:
+            raise StoreError(str(exc)) from None
+        quads = stage / "dataset.nq"
+        dataset.serialize(quads, format="nquads", encoding="utf-8")
+        del dataset
+        store = pyoxigraph.Store(str(stage / DB_DIR))
+        store.bulk_extend(_with_union(pyoxigraph.parse(path=str(quads), format=pyoxigraph.RdfFormat.N_QUADS)))
+        quads.unlink()
+        store.flush()
+        store.optimize()
+        del store  # release the RocksDB lock before the folder moves
+        (stage / STAMP_FILE).write_text(json.dumps(stamp) + "\n", encoding="utf-8")
+        final = out_dir / STORE_DIR
+        old = None
+        if final.exists():
+            old = out_dir / f".{STORE_DIR}.old-{os.getpid()}"
+            os.rename(final, old)
+        os.rename(stage, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return store_path(out_dir)
+
+
+def load_store(out_dir: Path, in_memory: bool = False):
+    """A read-only pyoxigraph Store of the build in out_dir, making out/store/ first if it is missing or stale.
+
+    Read-only, so several processes (queries, server workers) can open it at once; query it without
+    GRAPH to see the union of every graph. `in_memory=True` copies it into memory: slower to open, but
+    queries run several times faster than on RocksDB, which pays in a long-running server.
+    """
+    import pyoxigraph
+
+    out_dir = Path(out_dir)
+    if not store_is_fresh(out_dir):
+        if not (out_dir / GRAPH_FILE).is_file():
+            raise _missing(out_dir)
+        # one loader at a time; whoever waited finds the store fresh and reuses it
+        with open(out_dir / f".{STORE_DIR}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not store_is_fresh(out_dir):
+                write_store(out_dir)
+    try:
+        disk = pyoxigraph.Store.read_only(str(store_path(out_dir)))
+    except OSError as exc:
+        raise StoreError(f"{store_path(out_dir)}: cannot open the store ({exc}); delete the folder and retry") from None
+    if not in_memory:
+        return disk
+    memory = pyoxigraph.Store()
+    memory.bulk_extend(iter(disk))
+    return memory

@@ -1,0 +1,257 @@
+"""The SPARQL endpoint over real HTTP: SPARQLWrapper, curl and httpx against `kg.serve` in its own process."""
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+import rdflib
+from SPARQLWrapper import CSV, JSON, JSONLD, TSV, TURTLE, XML, SPARQLWrapper
+
+from kg.serve import MAX_BODY, negotiate
+
+TIMEOUT_S = 2
+RK = "https://w3id.org/reportkg/ontology#"
+PREFIX = f"PREFIX rk: <{RK}>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+# 6,000+ triples joined with themselves four times: ~10^15 rows, never finishes
+EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@pytest.fixture(scope="module")
+def server(out_dir):
+    """`kg.serve` in a subprocess on a free loopback port, with a short time limit."""
+    script = ("import sys; from kg.serve import make_server\n"
+              f"s = make_server(sys.argv[1], port=0, timeout_s={TIMEOUT_S}, workers=2)\n"
+              "print(s.url, flush=True)\ns.serve_forever()\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(out_dir)], stdout=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[1])
+    url = proc.stdout.readline().strip()
+    assert url.startswith("http://127.0.0.1:"), "the server did not start"
+    yield url.rstrip("/")
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def local(out_dir):
+    """The dataset `kg query` answers from, with rdflib: the reference the endpoint must agree with."""
+    from kg.query import load_graph
+
+    return load_graph(out_dir)
+
+
+def wrapper(url: str, query: str, fmt) -> SPARQLWrapper:
+    sw = SPARQLWrapper(url + "/sparql")
+    sw.setQuery(query)
+    sw.setReturnFormat(fmt)
+    return sw
+
+
+def test_sparqlwrapper_select_matches_the_local_graph(server, local):
+    q = PREFIX + "SELECT ?org ?label WHERE { ?org a rk:UnAgency ; rdfs:label ?label }"
+    got = wrapper(server, q, JSON).queryAndConvert()
+    remote = {(b["org"]["value"], b["label"]["value"]) for b in got["results"]["bindings"]}
+    expected = {(str(r.org), str(r.label)) for r in local.query(q)}
+    assert remote == expected and ("https://w3id.org/reportkg/id/org/unicef", "UNICEF") in remote
+
+
+def test_sparqlwrapper_named_graphs_and_ask(server, local, records):
+    got = wrapper(server, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", JSON).queryAndConvert()
+    remote = {b["g"]["value"] for b in got["results"]["bindings"]}
+    assert remote == {str(g.identifier) for g in local.graphs() if len(g)}
+    assert {f"https://w3id.org/reportkg/report/{slug}" for slug in records} <= remote
+    assert wrapper(server, PREFIX + "ASK { ?x a rk:Partnership }", JSON).queryAndConvert()["boolean"] is True
+
+
+@pytest.mark.parametrize("fmt, ctype", [(CSV, "text/csv"), (TSV, "text/tab-separated-values"),
+                                        (XML, "application/sparql-results+xml")])
+def test_result_formats_by_content_negotiation(server, fmt, ctype):
+    q = PREFIX + "SELECT ?sdg ?n WHERE { ?sdg a rk:SDG ; rk:goalNumber ?n } ORDER BY ?n"
+    result = wrapper(server, q, fmt).query()
+    assert result.response.headers["Content-Type"].startswith(ctype)
+    body = result.convert()
+    text = body.toxml() if fmt == XML else body.decode("utf-8")
+    assert "http://metadata.un.org/sdg/3" in text
+
+
+@pytest.mark.parametrize("fmt, rdf_format", [(TURTLE, "turtle"), (JSONLD, "json-ld")])
+def test_construct_as_turtle_and_json_ld(server, local, fmt, rdf_format):
+    q = PREFIX + "CONSTRUCT { ?s rdfs:label ?l } WHERE { ?s a rk:SDG ; rdfs:label ?l }"
+    result = wrapper(server, q, fmt).query()
+    g = rdflib.Graph().parse(data=result.response.read(), format=rdf_format)
+    expected = set(local.query(q))
+    assert len(g) == len(expected) > 0
+    assert set(g) == expected
+
+
+NUMERIC = {"integer", "decimal", "double", "float", "int", "long", "nonNegativeInteger"}
+
+
+def _norm_json(term: dict | None):
+    if term is None:
+        return None
+    if term.get("datatype", "").rsplit("#", 1)[-1] in NUMERIC:
+        return Decimal(term["value"]).normalize()
+    return term["value"]
+
+
+def _norm_rdflib(term):
+    if term is None:
+        return None
+    if isinstance(term, rdflib.Literal) and term.datatype and str(term.datatype).rsplit("#", 1)[-1] in NUMERIC:
+        return Decimal(str(term)).normalize()
+    return str(term)
+
+
+def test_every_library_query_answers_as_kg_query_does(server, local):
+    """Each queries/*.rq over HTTP gives the rows `kg query` gives with rdflib (numbers compared by value).
+
+    Run with the golden files' example parameters: `kg query` binds them with initBindings, the HTTP
+    request with a trailing VALUES clause, the protocol's way.
+    """
+    from kg.query import bind_parameters, golden_params, list_queries, run_query
+
+    checked = 0
+    for q in list_queries():
+        if q.form != "SELECT":
+            continue
+        bound = bind_parameters(q, local, golden_params(q))
+        expected = run_query(q, local, bound)
+        text = q.text
+        if bound:
+            names = " ".join(f"?{k}" for k in bound)
+            terms = " ".join(t.n3() for t in bound.values())
+            text += f"\nVALUES ({names}) {{ ({terms}) }}\n"
+        got = wrapper(server, text, JSON).queryAndConvert()
+        remote = sorted((tuple(_norm_json(b.get(v)) for v in expected.variables) for b in got["results"]["bindings"]),
+                        key=repr)
+        mine = sorted((tuple(_norm_rdflib(t) for t in row) for row in expected.rows), key=repr)
+        assert remote == mine, f"query {q.name}: {len(remote)} rows over HTTP, {len(mine)} with kg query"
+        checked += 1
+    assert checked >= 10
+
+
+def test_curl_get_and_post(server):
+    q = PREFIX + "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a rk:Sentence }"
+    get = subprocess.run(["curl", "-sS", "-G", "-H", "Accept: text/csv", "--data-urlencode", f"query={q}",
+                          server + "/sparql"], capture_output=True, text=True, check=True).stdout
+    post = subprocess.run(["curl", "-sS", "-H", "Content-Type: application/sparql-query",
+                           "-H", "Accept: application/sparql-results+json", "--data-binary", q, server + "/sparql"],
+                          capture_output=True, text=True, check=True).stdout
+    n = int(get.splitlines()[1])
+    assert n > 100
+    assert int(json.loads(post)["results"]["bindings"][0]["n"]["value"]) == n
+
+
+def test_updates_are_refused_and_change_nothing(server):
+    insert = "INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }"
+    with httpx.Client(base_url=server) as c:
+        assert c.post("/sparql", data={"update": insert}).status_code == 403
+        assert c.post("/sparql", data={"query": insert}).status_code == 403  # an update sent as a query, found by parsing
+        assert c.post("/sparql", content=insert, headers={"Content-Type": "application/sparql-update"}).status_code == 403
+        assert c.get("/sparql", params={"query": "DELETE WHERE { ?s ?p ?o }"}).status_code == 403
+        assert c.put("/sparql", content=insert).status_code == 405
+        ask = c.get("/sparql", params={"query": "ASK { <urn:x:a> ?p ?o }"}).json()
+        assert ask["boolean"] is False
+        bad = c.get("/sparql", params={"query": "SELEC ?x WHERE { ?x ?y ?z }"})
+        assert bad.status_code == 400 and "syntax" in bad.text
+
+
+def test_runaway_query_is_stopped_while_others_are_answered(server):
+    outcome = {}
+
+    def runaway():
+        t0 = time.monotonic()
+        r = httpx.post(server + "/sparql", data={"query": EXPLOSIVE}, timeout=60)
+        outcome["status"], outcome["seconds"], outcome["text"] = r.status_code, time.monotonic() - t0, r.text
+
+    t = threading.Thread(target=runaway)
+    t.start()
+    time.sleep(0.3)
+    t0 = time.monotonic()
+    quick = httpx.get(server + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10)
+    assert quick.status_code == 200 and quick.json()["boolean"] is True
+    assert time.monotonic() - t0 < 1.0, "a small query waited behind the runaway one"
+    t.join(30)
+    assert outcome["status"] == 503 and "time limit" in outcome["text"]
+    assert TIMEOUT_S <= outcome["seconds"] < TIMEOUT_S + 3
+    # the killed worker is replaced: the server keeps answering afterwards
+    for _ in range(4):
+        assert httpx.get(server + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10).status_code == 200
+
+
+def test_oversize_body_is_refused_with_413(server):
+    body = "#" * (MAX_BODY + 1) + "\nASK { ?s ?p ?o }"
+    r = httpx.post(server + "/sparql", content=body, headers={"Content-Type": "application/sparql-query"})
+    assert r.status_code == 413
+
+
+def raw_get(server: str, path: str) -> tuple[int, bytes]:
+    """A GET with the path sent exactly as written (clients normally collapse ../)."""
+    host, port = server.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("GET", path)
+    r = conn.getresponse()
+    status, body = r.status, r.read()
+    conn.close()
+    return status, body
+
+
+@pytest.mark.parametrize("path", ["/../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+                                  "/..%2f..%2f..%2fetc%2fpasswd", "/store/source.json", "/.store.lock",
+                                  "/assets/..%5c..%5cgraph.trig"])
+def test_no_file_outside_the_folder_or_inside_the_store(server, path):
+    status, body = raw_get(server, path)
+    assert status == 404 and b"root:" not in body
+
+
+def test_curl_path_as_is_traversal_refused(server):
+    r = subprocess.run(["curl", "-s", "--path-as-is", "-o", "/dev/null", "-w", "%{http_code}",
+                        server + "/../../../etc/passwd"], capture_output=True, text=True)
+    assert r.stdout == "404"
+
+
+def test_static_files_and_query_page(server, out_dir):
+    with httpx.Client(base_url=server) as c:
+        r = c.get("/summary.json")
+        assert r.status_code == 200 and r.content == (Path(out_dir) / "summary.json").read_bytes()
+        assert c.get("/graph.ttl").headers["content-type"].startswith("text/turtle")
+        page = c.get("/query.html")
+        assert page.status_code == 200 and "<textarea" in page.text
+        library = c.get("/queries.json").json()
+        assert all(q["name"] and q["sparql"] for q in library)
+        if (Path(out_dir) / "index.html").exists():
+            assert c.get("/").status_code == 200
+
+
+def test_query_page_has_no_external_resources():
+    from kg.serve import QUERY_PAGE
+
+    html = QUERY_PAGE.read_text(encoding="utf-8")
+    assert "src=\"http" not in html and "href=\"http" not in html and "//cdn" not in html
+
+
+@pytest.mark.parametrize("accept, expected", [
+    ("", "application/sparql-results+json"),
+    ("*/*", "application/sparql-results+json"),
+    ("text/csv, */*;q=0.1", "text/csv"),
+    ("text/*", "text/csv"),
+    ("application/sparql-results+xml;q=0.5, text/tab-separated-values", "text/tab-separated-values"),
+    ("image/png", None),
+])
+def test_negotiate(accept, expected):
+    from kg.serve import SOLUTION_TYPES
+
+    assert negotiate(accept, list(SOLUTION_TYPES)) == expected
+
+
+def test_curl_available():
+    assert shutil.which("curl"), "curl is needed by the endpoint tests"
