@@ -36,9 +36,21 @@ class Build:
     fresh: set[str] = field(default_factory=set)               # slugs analysed in this build
 
 
-def pipeline_version(model: str = "") -> str:
+def installed_model() -> str:
+    """Name and version of the installed spaCy model package, read without loading spaCy."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from extract.entities import MODEL
+
+    try:
+        return f"{MODEL}-{version(MODEL)}"
+    except PackageNotFoundError:
+        return "blank"
+
+
+def pipeline_version(model: str | None = None) -> str:
     """A digest of the extraction code, the gazetteer data and the model: a change invalidates the cache."""
-    h = hashlib.sha256(model.encode())
+    h = hashlib.sha256((model if model is not None else installed_model()).encode())
     here = Path(__file__).resolve().parents[1]
     for folder in (here / "extract", data_path("gazetteer")):
         for f in sorted(folder.rglob("*")):
@@ -103,7 +115,7 @@ def build(paths: list[Path] | None = None, extractor: Extractor | None = None, p
     t0 = time.perf_counter()
     files = expand_inputs(paths) if paths else bundled_reports()
     extractor = extractor or load_extractor()
-    version = pipeline_version(extractor.model_name)
+    version = pipeline_version()
     keys = {f: cache_key(f, version) for f in files}
     found = {f: _read_cache(cache_dir, keys[f]) for f in files}
     todo = [f for f in files if found[f] is None]
@@ -126,6 +138,20 @@ def build(paths: list[Path] | None = None, extractor: Extractor | None = None, p
     return Build(records, ds, conformance, time.perf_counter() - t0, count_kinds(ds),
                  cache_keys={r.slug: keys[f] for f, r in zip(files, records)}, reused=len(files) - len(todo),
                  fresh={found[f].slug for f in todo})
+
+
+def up_to_date(paths: list[Path] | None, out_dir: Path) -> bool:
+    """True when out_dir was built from exactly these reports, unchanged, by this same pipeline."""
+    summary_file = Path(out_dir) / "summary.json"
+    if not (summary_file.is_file() and (Path(out_dir) / "graph.trig").is_file()):
+        return False
+    try:
+        built = json.loads(summary_file.read_text(encoding="utf-8")).get("cache_keys")
+    except (OSError, ValueError):
+        return False
+    files = expand_inputs(paths) if paths else bundled_reports()
+    version = pipeline_version()
+    return built == sorted(cache_key(f, version) for f in files)
 
 
 def count_kinds(ds: Dataset) -> dict[str, int]:
@@ -220,5 +246,6 @@ def summary(b: Build) -> dict:
         "shacl_violations": b.conformance.violations,
         "seconds": round(b.seconds, 2),
         "reports_from_cache": b.reused,
+        "cache_keys": sorted(b.cache_keys.values()),
         "model": b.records[0].model if b.records else "",
     }

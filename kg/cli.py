@@ -59,11 +59,18 @@ def _errors():
 def build(files: Optional[List[Path]] = typer.Argument(None, help="Report files or folders; default: the bundled reports."),
           out: Path = out_option,
           jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Reports analysed in parallel processes."),
-          no_cache: bool = typer.Option(False, "--no-cache", help="Re-analyse every report, ignoring out/cache.")):
+          no_cache: bool = typer.Option(False, "--no-cache", help="Re-analyse every report, ignoring out/cache."),
+          force: bool = typer.Option(False, "--force", help="Rebuild even when out/ is up to date.")):
     """Build reports into out/graph.trig (one named graph per report), out/graph.ttl and out/candidates.tsv."""
     from kg.build import build as build_reports, write_build
 
+    from kg.build import up_to_date
+
     with _errors():
+        if not (force or no_cache) and up_to_date(files or None, out):
+            stdout.print(f"{out}/ is up to date: the same reports, unchanged, built by the same pipeline "
+                         f"(--force rebuilds)")
+            return
         with console.status("loading spaCy model and gazetteer..."):
             from extract.report import load_extractor
             extractor = load_extractor()

@@ -134,3 +134,22 @@ def test_a_build_killed_mid_write_leaves_out_byte_identical(out_dir, tmp_path, s
     if sig == "TERM":   # a catchable signal also removes the staging folder
         assert not list(tmp_path.glob(".out.staging-*"))
         assert "Traceback" not in proc.stderr.read()
+
+
+def test_a_rebuild_reprocesses_only_what_changed(tmp_path):
+    import shutil
+
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text("UNICEF worked with WFP in Mopti, Mali.", encoding="utf-8")
+    b.write_text("WFP worked in Haiti with Canada.", encoding="utf-8")
+    out = tmp_path / "out"
+    first = subprocess.run(KG + ["build", str(a), str(b), "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert first.returncode == 0 and "reports from cache: 0/2" in first.stdout
+    again = subprocess.run(KG + ["build", str(a), str(b), "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert again.returncode == 0 and "is up to date" in again.stdout
+    b.write_text("WFP worked in Haiti with Canada and Japan.", encoding="utf-8")
+    changed = subprocess.run(KG + ["build", str(a), str(b), "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert changed.returncode == 0 and "reports from cache: 1/2" in changed.stdout
+    shutil.rmtree(out / "cache")
+    forced = subprocess.run(KG + ["build", str(a), str(b), "--out", str(out), "--force"], capture_output=True, text=True, cwd=ROOT)
+    assert forced.returncode == 0 and "reports from cache: 0/2" in forced.stdout
