@@ -97,3 +97,9 @@ def _graph(out_dir):
     if out_dir not in _GRAPHS:
         _GRAPHS[out_dir] = load_graph(out_dir)
     return _GRAPHS[out_dir]
+
+
+def test_eval_and_query_before_any_build_say_what_to_do(tmp_path):
+    for args in (["eval", "--out", str(tmp_path / "nowhere")], ["query", "donors", "--out", str(tmp_path / "nowhere")]):
+        line = _one_line_error(_kg(*args))
+        assert "kg build" in line, line

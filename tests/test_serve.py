@@ -255,3 +255,27 @@ def test_negotiate(accept, expected):
 
 def test_curl_available():
     assert shutil.which("curl"), "curl is needed by the endpoint tests"
+
+
+def test_twenty_concurrent_clients_all_get_correct_answers(server, local):
+    """Under load (20 clients at once, one of them sending a runaway query) every ordinary answer is right."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    q = PREFIX + "SELECT ?org WHERE { ?org a rk:UnAgency } ORDER BY ?org"
+    expected = [str(r.org) for r in local.query(q)]
+
+    def ask(i: int):
+        with httpx.Client(timeout=60) as client:
+            if i == 0:
+                return client.get(server + "/sparql", params={"query": EXPLOSIVE}).status_code
+            answers = []
+            for _ in range(5):
+                r = client.get(server + "/sparql", params={"query": q}, headers={"Accept": "application/sparql-results+json"})
+                answers.append((r.status_code, [b["org"]["value"] for b in r.json()["results"]["bindings"]]))
+            return answers
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(ask, range(20)))
+    assert results[0] == 503                     # the runaway one was stopped
+    for answers in results[1:]:
+        assert answers == [(200, expected)] * 5
