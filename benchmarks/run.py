@@ -1,0 +1,519 @@
+"""Measure build speed, scaling, memory, query latency and the endpoint under load, side by side in one run.
+
+Run by `make bench`; prints a table and writes benchmarks/results.md. Numbers never fail anything:
+each row gives the measurement, its target and whether this run met it.
+
+    .venv/bin/python benchmarks/run.py [--sizes 1 10 50] [--requests 2000] [--clients 20] [--keep DIR]
+
+Children (`--child build|spacy|rdflib-query`) are this script run in a subprocess, so each measured step
+has its own process: its peak memory is its own and model loading is timed apart from the work.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results.md"
+PY = sys.executable
+KG = str(Path(PY).parent / "kg")
+OXIGRAPH = str(Path(PY).parent / "oxigraph")
+RDFLIB_MEMORY = 6 * 2**30
+MALI = ROOT / "reports" / "unicef-mali-2021-country-office-annual-report.txt"
+sys.path.insert(0, str(ROOT))
+
+
+# ---------------------------------------------------------------- corpus
+
+def make_corpus(n: int, dest: Path, seed: int = 2021) -> list[Path]:
+    """n distinct report files made from the bundled reports: paragraphs shuffled within sections, renamed."""
+    from kg.build import bundled_reports
+
+    bases = [(p, p.read_text(encoding="utf-8")) for p in bundled_reports()]
+    dest.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    files = []
+    for i in range(n):
+        path, text = bases[i % len(bases)]
+        blocks = re.split(r"\n\s*\n", text)
+        out, run = [], []
+        for b in blocks:  # headings (one short line) stay put; the paragraphs between two headings are shuffled
+            if _is_heading(b):
+                rng.shuffle(run)
+                out += run + [b]
+                run = []
+            else:
+                run.append(b)
+        rng.shuffle(run)
+        out += run
+        f = dest / f"{path.stem}-copy-{i + 1:03d}.txt"
+        f.write_text("\n\n".join(out) + "\n", encoding="utf-8")
+        files.append(f)
+    return files
+
+
+def _is_heading(block: str) -> bool:
+    lines = [x for x in block.strip().splitlines() if x.strip()]
+    return len(lines) == 1 and len(lines[0].split()) <= 12 and not lines[0].rstrip().endswith(".")
+
+
+def count_words(files: list[Path]) -> int:
+    return sum(len(f.read_text(encoding="utf-8").split()) for f in files)
+
+
+# ---------------------------------------------------------------- children
+
+def child_build(inputs: list[str], out: str) -> dict:
+    """Load the extractor, build and write; time each step."""
+    t0 = time.perf_counter()
+    from extract.report import load_extractor
+    from kg.build import build, write_build
+
+    extractor = load_extractor()
+    t1 = time.perf_counter()
+    b = build([Path(p) for p in inputs], extractor)
+    t2 = time.perf_counter()
+    write_build(b, Path(out))
+    t3 = time.perf_counter()
+    return {"load_s": t1 - t0, "build_s": t2 - t1, "write_s": t3 - t2, "triples": len(b.dataset)}
+
+
+def child_spacy(inputs: list[str]) -> dict:
+    """spaCy alone on the same texts: load the model, then nlp.pipe (or nlp(text) for one)."""
+    t0 = time.perf_counter()
+    import spacy
+
+    from extract.entities import MODEL
+
+    nlp = spacy.load(MODEL)
+    t1 = time.perf_counter()
+    texts = [Path(p).read_text(encoding="utf-8") for p in inputs]
+    if len(texts) == 1:
+        nlp(texts[0])
+    else:
+        for _ in nlp.pipe(texts):
+            pass
+    return {"load_s": t1 - t0, "parse_s": time.perf_counter() - t1}
+
+
+def with_values(text: str, bound: dict[str, list[str]]) -> str:
+    """The query with its parameters fixed by a VALUES block at the top of WHERE, as a user would write it."""
+    if not bound:
+        return text
+    names = " ".join(f"?{k}" for k in bound)
+    rows = " ".join("(" + " ".join(combo) + ")" for combo in _product(list(bound.values())))
+    return re.sub(r"WHERE\s*\{", lambda m: f"{m.group(0)}\n  VALUES ({names}) {{ {rows} }}", text, count=1, flags=re.I)
+
+
+def _product(lists: list[list[str]]) -> list[tuple]:
+    import itertools
+
+    return list(itertools.product(*lists))
+
+
+def child_rdflib_queries(out: str, per_query_s: float) -> dict:
+    """rdflib's default in-memory store with the dataset `kg query` reads: every library query, with the
+    example parameters of its header (resolved to every term they name) fixed in a VALUES block."""
+    import signal
+    import warnings
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    from kg.query import QueryError, golden_params, list_queries, load_graph, resolve, run_query
+
+    import resource
+
+    # a runaway rdflib query must not take the machine's memory: past this it fails with MemoryError
+    resource.setrlimit(resource.RLIMIT_AS, (RDFLIB_MEMORY, RDFLIB_MEMORY))
+    t0 = time.perf_counter()
+    ds = load_graph(Path(out))
+    load_s = time.perf_counter() - t0
+
+    class Stop(BaseException):
+        """Not an Exception, so rdflib's own `except Exception` clauses cannot swallow the time limit."""
+
+    def stop(*_):
+        raise Stop
+
+    signal.signal(signal.SIGALRM, stop)
+    results = []
+    for q in list_queries():
+        declared = {p.name: p for p in q.parameters}
+        bound = {k: [t.n3() for t in resolve(v, ds, declared[k].cls)] for k, v in golden_params(q).items()}
+        text = with_values(q.text, {k: v for k, v in bound.items() if v})
+        # as `kg query NAME --param ...` runs it (initBindings); a value naming several terms needs the VALUES text
+        single = all(len(v) == 1 for v in bound.values())
+        times, rows = [], None
+        signal.setitimer(signal.ITIMER_REAL, per_query_s)
+        try:
+            while len(times) < 3 and sum(times) < 2:
+                t = time.perf_counter()
+                try:
+                    rows = len(run_query(q, ds, golden_params(q)).rows) if single else len(list(ds.query(text)))
+                except QueryError:
+                    rows = len(list(ds.query(text)))
+                times.append(time.perf_counter() - t)
+        except (Stop, MemoryError):
+            times = []  # over the limit: reported as not finished
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        print(f"rdflib {q.name}: {times}", file=sys.stderr, flush=True)
+        results.append({"name": q.name, "text": text, "rdflib_s": statistics.median(times) if times else None,
+                        "rows": rows, "params": {k: golden_params(q)[k] for k in bound}})
+    return {"load_s": load_s, "queries": results}
+
+
+def run_child(args: list[str], timeout: float = 600) -> tuple[dict, float, int]:
+    """Run this script as a child; return its JSON result, wall seconds and peak RSS in bytes."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([PY, __file__, "--child", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    timer = threading.Timer(timeout, proc.kill)
+    timer.start()
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    timer.cancel()
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"child {args[0]} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return json.loads(out.decode().strip().splitlines()[-1]), wall, usage.ru_maxrss * 1024
+
+
+def timed_command(cmd: list[str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+# ---------------------------------------------------------------- measurements
+
+class Table:
+    def __init__(self):
+        self.rows: list[tuple[str, str, str, str]] = []
+
+    def add(self, figure: str, value: str, target: str = "", met: bool | None = None, note: str = "") -> None:
+        verdict = "" if met is None else ("yes" if met else "**no**")
+        if note:
+            verdict = f"{verdict} ({note})" if verdict else note
+        self.rows.append((figure, value, target, verdict))
+        print(f"  {figure}: {value}" + (f"   target {target}" if target else "") + (f"   {verdict}" if verdict else ""),
+              flush=True)
+
+    def markdown(self) -> str:
+        lines = ["| figure | measured | target | met |", "|---|---|---|---|"]
+        lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in self.rows]
+        return "\n".join(lines)
+
+
+def bench_mali(table: Table, work: Path) -> None:
+    print("Mali report: kg build end to end vs bare spaCy parse", flush=True)
+    build_times, spacy_times = [], []
+    for i in range(2):  # alternate, take the faster of two, so a cold disk cache does not favour either
+        build_times.append(timed_command([KG, "build", str(MALI), "--out", str(work / f"mali-{i}")]))
+        code = ("import spacy, sys; from extract.entities import MODEL; "
+                "nlp = spacy.load(MODEL); nlp(open(sys.argv[1], encoding='utf-8').read())")
+        spacy_times.append(timed_command([PY, "-c", code, str(MALI)]))
+    b, s = min(build_times), min(spacy_times)
+    table.add("Mali build end to end vs bare spaCy (load + nlp(text)), both as commands",
+              f"{b:.2f} s vs {s:.2f} s = {b / s:.2f}x", "<= 2.0x", b / s <= 2.0)
+
+
+def bench_corpus(table: Table, work: Path, sizes: list[int]) -> dict[int, tuple[Path, float]]:
+    print(f"corpora of {sizes} reports: build vs spaCy nlp.pipe", flush=True)
+    outs, per_word = {}, {}
+    for n in sizes:
+        files = make_corpus(n, work / f"corpus-{n}")
+        words = count_words(files)
+        out = work / f"out-{n}"
+        res, wall, rss = run_child(["build", str(out), *map(str, files)])
+        sp, sp_wall, _ = run_child(["spacy", *map(str, files)])
+        ours, theirs = words / res["build_s"], words / sp["parse_s"]
+        per_word[n] = res["build_s"] / words
+        outs[n] = (out, wall)
+        table.add(f"{n} report(s), {words:,} words: build rate vs spaCy nlp.pipe rate (model load excluded)",
+                  f"{ours:,.0f} vs {theirs:,.0f} words/s = {ours / theirs:.2f}", ">= 0.70", ours / theirs >= 0.7)
+        table.add(f"{n} report(s): end to end wall time, build vs spaCy (model load included)",
+                  f"{wall:.1f} s vs {sp_wall:.1f} s", "")
+        table.add(f"{n} report(s): peak memory of the build", f"{rss / 2**20:,.0f} MiB", "<= 2048 MiB at 50",
+                  rss <= 2 * 2**30 if n == max(sizes) else None)
+        table.add(f"{n} report(s): triples / time per word",
+                  f"{res['triples']:,} / {per_word[n] * 1e6:.0f} us", "")
+    if len(sizes) > 1:
+        lo, hi = min(sizes), max(sizes)
+        ratio = per_word[hi] / per_word[lo]
+        table.add(f"scaling: time per word at {hi} vs at {lo} report(s)", f"{ratio:.2f}x", "<= 1.2x (flat)", ratio <= 1.2)
+    return outs
+
+
+def bench_rebuild(table: Table, corpus: Path, out: Path, full_wall: float) -> None:
+    """`kg build` again on a corpus already built into `out` (its cache is there) vs that full build."""
+    print("rebuild with nothing changed", flush=True)
+    again = timed_command([KG, "build", str(corpus), "--out", str(out)])
+    n = len(list(corpus.glob("*.txt")))
+    table.add(f"rebuild of {n} unchanged reports (`kg build` again) vs their full build (both whole processes)",
+              f"{again:.1f} s vs {full_wall:.1f} s = {again / full_wall:.0%}", "<= 10%", again / full_wall <= 0.10,
+              "" if (out / "cache").exists() else "TODO: no per-report cache in kg/build.py yet")
+
+
+def library_queries() -> list[Path]:
+    from extract.resources import data_path
+
+    return sorted(data_path("queries").glob("*.rq"))
+
+
+def median_query_s(store, text: str) -> tuple[float, int]:
+    """Median seconds of a query (one warm-up, then up to 7 runs within about 2 s) and its row count."""
+    import pyoxigraph
+
+    times, rows = [], 0
+    while len(times) < 8 and sum(times) < 2:
+        t = time.perf_counter()
+        res = store.query(text)
+        rows = 1 if isinstance(res, pyoxigraph.QueryBoolean) else len(list(res))
+        times.append(time.perf_counter() - t)
+    return statistics.median(times[1:] or times), rows
+
+
+def bench_queries(table: Table, out: Path, n_reports: int, rdflib_timeout: float) -> list[str]:
+    """Per-query latency on Oxigraph and rdflib; return the query texts fast enough for the load test."""
+    from kg.store import load_store, write_store
+
+    print(f"queries on the {n_reports}-report graph: Oxigraph vs rdflib", flush=True)
+    t0 = time.perf_counter()
+    write_store(out)
+    load_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    disk = load_store(out)
+    reopen_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    memory = load_store(out, in_memory=True)
+    memory_s = time.perf_counter() - t0
+    table.add(f"{n_reports}-report dataset as `kg query` reads it ({len(disk):,} quads with the union graph): "
+              "make out/store/ / reopen it / copy it into memory",
+              f"{load_s:.1f} s / {reopen_s * 1000:.0f} ms / {memory_s:.1f} s", "")
+    if not library_queries():
+        table.add("query library", "no queries/*.rq found", "", None, "TODO: needs the query library")
+        return []
+    rd, _, _ = run_child(["rdflib-queries", str(out), str(rdflib_timeout)], timeout=rdflib_timeout * 20 + 300)
+    table.add(f"rdflib: load the same dataset (`kg.query.load_graph`: parse + entailments)", f"{rd['load_s']:.1f} s", "")
+    rows, fast = [], []
+    for q in rd["queries"]:
+        t_mem, n = median_query_s(memory, q["text"])
+        # RocksDB is measured only where it takes seconds, not minutes (it runs 2-5x slower than memory)
+        t_disk = median_query_s(disk, q["text"])[0] if t_mem <= 0.25 else None
+        rows.append((q, t_mem, t_disk, n))
+        if t_mem <= 1.0:
+            fast.append(q["text"])
+    within = sum(1 for _, t, _, _ in rows if t <= 0.1)
+    table.add("library queries with median latency <= 100 ms (Oxigraph in memory, as `kg serve` runs them)",
+              f"{within} of {len(rows)}", f"{len(rows)} of {len(rows)}", within == len(rows))
+    for q, t_mem, t_disk, n in sorted(rows, key=lambda r: -r[1]):
+        params = ", ".join(f"{k}={v}" for k, v in q["params"].items()) or "no parameter"
+        rdflib_ms = f"{q['rdflib_s'] * 1000:,.0f}" if q["rdflib_s"] is not None else f"> {rdflib_timeout * 1000:,.0f}"
+        ratio = f"{q['rdflib_s'] / t_mem:,.1f}x" if q["rdflib_s"] is not None else f"> {rdflib_timeout / t_mem:,.0f}x"
+        disk_ms = f"{t_disk * 1000:,.1f}" if t_disk is not None else "-"
+        table.add(f"  `{name_of(q)}` ({params}; {n:,} rows): Oxigraph in memory / on RocksDB / rdflib, ms",
+                  f"{t_mem * 1000:,.1f} / {disk_ms} / {rdflib_ms} ({ratio})", "<= 100 ms", t_mem <= 0.1)
+    def rd_s(q):
+        return q["rdflib_s"] if q["rdflib_s"] is not None else float("inf")
+    heavy_q, heavy_t, _, _ = max(rows, key=lambda r: rd_s(r[0]))
+    speedup = rd_s(heavy_q) / heavy_t
+    shown = f"{speedup:,.0f}x" if speedup != float("inf") else f"> {rdflib_timeout / heavy_t:,.0f}x"
+    table.add(f"heaviest query on rdflib (`{name_of(heavy_q)}`): Oxigraph in memory vs rdflib's default store",
+              f"{shown} faster", ">= 10x", speedup >= 10)
+    return fast
+
+
+def name_of(q: dict) -> str:
+    return q["name"]
+
+
+def load_test(url: str, queries: list[str], total: int, clients: int, seconds: float = 1e9) -> dict:
+    """`clients` threads share `total` requests of the query library, round robin, stopping after `seconds`."""
+    import httpx
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    counter = iter(range(total))
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def client():
+        with httpx.Client(timeout=60) as c:
+            while True:
+                with lock:
+                    i = next(counter, None) if time.perf_counter() < stop_at else None
+                if i is None:
+                    return
+                q = queries[i % len(queries)]
+                t = time.perf_counter()
+                try:
+                    r = c.post(url, data={"query": q}, headers={"Accept": "application/sparql-results+json"})
+                    ok = r.status_code == 200
+                    if not ok:
+                        errors.append(f"{r.status_code} {r.text[:80]}")
+                except httpx.HTTPError as exc:
+                    errors.append(str(exc)[:80])
+                    ok = False
+                with lock:
+                    latencies.append(time.perf_counter() - t)
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    latencies.sort()
+    done = len(latencies)
+    return {"errors": len(errors), "first_error": errors[0] if errors else "", "rps": done / wall, "wall": wall,
+            "done": done,
+            "p50": latencies[len(latencies) // 2], "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]}
+
+
+def _wait_http(url: str, proc, seconds: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited ({proc.returncode})")
+        try:
+            httpx.get(url, params={"query": "ASK {}"}, timeout=2)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def bench_endpoint(table: Table, out: Path, n_reports: int, queries: list[str], total: int, clients: int,
+                   seconds: float) -> None:
+    from kg.store import load_store, store_path
+
+    print(f"endpoint under load: {clients} clients, {total} requests of the query library", flush=True)
+    n_library = len(library_queries())
+    if not queries:
+        queries = ["SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"]
+    load_store(out)
+    script = ("import sys; from kg.serve import make_server\n"
+              "s = make_server(sys.argv[1], port=0)\nprint(s.url, flush=True)\ns.serve_forever()\n")
+    proc = subprocess.Popen([PY, "-c", script, str(out)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        url = proc.stdout.readline().strip() + "sparql"
+        _wait_http(url, proc)
+        r = load_test(url, queries, total, clients, seconds)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    cut = f" (stopped at the {seconds:.0f} s budget after {r['done']})" if r["done"] < total else ""
+    left_out = f"; {n_library - len(queries)} queries over 1 s left out" if n_library > len(queries) else ""
+    table.add(f"`kg serve` ({n_reports} reports, {len(queries)} library queries round robin{left_out}): "
+              f"{clients} clients x {total} requests{cut}: errors", str(r["errors"]), "0", r["errors"] == 0, r["first_error"])
+    table.add("`kg serve`: throughput / p50 / p99 latency",
+              f"{r['rps']:.1f} req/s / {r['p50'] * 1000:.0f} ms / {r['p99'] * 1000:.0f} ms", "")
+    # the same load on `oxigraph serve-read-only` over the same store (RocksDB), for the choice of server
+    if Path(OXIGRAPH).exists():
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        proc = subprocess.Popen([OXIGRAPH, "serve-read-only", "--location", str(store_path(out)), "--bind",
+                                 f"127.0.0.1:{port}", "--timeout-s", "10"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        n = max(clients, total // 10)
+        try:
+            url = f"http://127.0.0.1:{port}/query"
+            _wait_http(url, proc)
+            r = load_test(url, queries, n, clients, seconds / 4)
+        finally:
+            proc.terminate()
+            proc.wait(10)
+        table.add(f"for comparison, `oxigraph serve-read-only` on out/store/ ({r['done']} requests): errors / throughput / p50 / p99",
+                  f"{r['errors']} / {r['rps']:.1f} req/s / {r['p50'] * 1000:.0f} ms / {r['p99'] * 1000:.0f} ms", "")
+
+
+def machine() -> str:
+    import pyoxigraph
+    import rdflib
+    import spacy
+
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return (f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} CPU(s) {cpu}; Python {platform.python_version()}; "
+            f"spaCy {spacy.__version__}; rdflib {rdflib.__version__}; pyoxigraph {pyoxigraph.__version__}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 50])
+    p.add_argument("--requests", type=int, default=2000)
+    p.add_argument("--clients", type=int, default=20)
+    p.add_argument("--rdflib-timeout", type=float, default=10, help="seconds one rdflib query may run")
+    p.add_argument("--load-seconds", type=float, default=180, help="time budget of the endpoint load test")
+    p.add_argument("--keep", type=Path, help="keep the corpora and outputs in this folder")
+    p.add_argument("--results", type=Path, default=RESULTS)
+    p.add_argument("--child", nargs=argparse.REMAINDER)
+    a = p.parse_args()
+    if a.child:
+        kind, *rest = a.child
+        if kind == "build":
+            result = child_build(rest[1:], rest[0])
+        elif kind == "spacy":
+            result = child_spacy(rest)
+        else:
+            result = child_rdflib_queries(rest[0], float(rest[1]))
+        print(json.dumps(result))
+        return
+
+    t_start = time.perf_counter()
+    work = a.keep or Path(tempfile.mkdtemp(prefix="reportkg-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    table = Table()
+    def phase(name, fn, *args):
+        """Run one measurement; a failure becomes a row of the table, and the run goes on."""
+        try:
+            return fn(*args)
+        except Exception as exc:  # a benchmark reports, it does not stop at the first broken step
+            table.add(f"{name}: FAILED", " ".join(f"{type(exc).__name__}: {exc}".split())[:200], "")
+            return None
+
+    try:
+        phase("Mali build", bench_mali, table, work)
+        outs = phase("corpus builds", bench_corpus, table, work, sorted(a.sizes))
+        if outs:
+            largest = max(outs)
+            mid = sorted(outs)[len(outs) // 2] if len(outs) > 1 else largest
+            phase("rebuild", bench_rebuild, table, work / f"corpus-{mid}", *outs[mid])
+            fast = phase("queries", bench_queries, table, outs[largest][0], largest, a.rdflib_timeout)
+            phase("endpoint", bench_endpoint, table, outs[largest][0], largest, fast or [], a.requests, a.clients,
+                  a.load_seconds)
+    finally:
+        if not a.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    total = time.perf_counter() - t_start
+    text = (f"# Benchmarks\n\nMeasured by `make bench` (`benchmarks/run.py`) in one run of {total / 60:.1f} minutes.\n"
+            f"{machine()}.\n\n{table.markdown()}\n")
+    a.results.write_text(text, encoding="utf-8")
+    print(f"\n{table.markdown()}\n\nwrote {a.results} in {total:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
