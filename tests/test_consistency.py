@@ -153,3 +153,17 @@ def test_a_rebuild_reprocesses_only_what_changed(tmp_path):
     shutil.rmtree(out / "cache")
     forced = subprocess.run(KG + ["build", str(a), str(b), "--out", str(out), "--force"], capture_output=True, text=True, cwd=ROOT)
     assert forced.returncode == 0 and "reports from cache: 0/2" in forced.stdout
+
+
+def test_every_command_and_query_is_in_the_readme():
+    from kg.cli import app
+    from kg.query import list_queries
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in app.registered_commands:
+        name = command.name or command.callback.__name__
+        assert f"kg {name}" in readme, name
+    for q in list_queries():
+        name = getattr(q, "name", None) or (q["name"] if isinstance(q, dict) else q[0])
+        assert f"`{name}`" in readme, name
+    assert "make run" in readme and "make test" in readme
