@@ -71,7 +71,10 @@ def _update_text(graph: str, ntriples: str) -> str:
 
 def push(out_dir: Path, endpoint: str, update_endpoint: str | None = None,
          auth: tuple[str, str] | None = None, method: str = "auto") -> list[Pushed]:
-    """Replace each report's named graph in the store at `endpoint`; return what was pushed, graph by graph.
+    """Replace each named graph of the built dataset in the store at `endpoint`; return what was pushed, graph by graph.
+
+    The graphs are those `kg query` reads (see `kg.store`): one per report, with its entailments, plus
+    the ontology graph and the candidates graph, so the query library runs unchanged on the store.
 
     `endpoint` is the store's Graph Store Protocol URL (Oxigraph `/store`, Fuseki `/ds/data`, GraphDB
     `/repositories/R/rdf-graphs/service`): each graph is sent with `PUT ?graph=IRI` as N-Triples. If the

@@ -1,6 +1,7 @@
 """Serve a built output folder over HTTP: a read-only SPARQL 1.1 Protocol endpoint at /sparql, the pages, a query page."""
 from __future__ import annotations
 
+import functools
 import json
 import mimetypes
 import os
@@ -9,7 +10,6 @@ import shutil
 import threading
 import time
 from dataclasses import dataclass
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 # over MAX_RESULT bytes is refused with 503 (add a LIMIT).
 MAX_BODY = 1024 * 1024
 MAX_RESULT = 64 * 1024 * 1024
-WORKER_MEMORY = 2 * 1024 ** 3  # address-space cap per query worker, so one query cannot exhaust the machine
+WORKER_MEMORY = 4 * 1024 ** 3  # address-space cap per query worker (its copy of the store included), so one query cannot exhaust the machine
 
 QUERY_PAGE = Path(__file__).resolve().parent / "assets" / "query.html"
 HIDDEN_DIRS = ("store",)  # the database files are not pages
@@ -42,18 +42,8 @@ FORMAT_PARAM = {  # ?format=... overrides Accept, for links typed in a browser
     "jsonld": "application/ld+json", "json-ld": "application/ld+json", "nt": "application/n-triples",
     "ntriples": "application/n-triples", "rdfxml": "application/rdf+xml",
 }
-PREFIXES = {  # for readable Turtle from CONSTRUCT and DESCRIBE
-    "rk": "https://w3id.org/reportkg/ontology#", "id": "https://w3id.org/reportkg/id/",
-    "report": "https://w3id.org/reportkg/report/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "skos": "http://www.w3.org/2004/02/skos/core#",
-    "owl": "http://www.w3.org/2002/07/owl#", "xsd": "http://www.w3.org/2001/XMLSchema#",
-    "dct": "http://purl.org/dc/terms/", "oa": "http://www.w3.org/ns/oa#", "schema": "http://schema.org/",
-    "org": "http://www.w3.org/ns/org#", "sdg": "http://metadata.un.org/sdg/", "wd": "http://www.wikidata.org/entity/",
-}
-mimetypes.add_type("application/trig", ".trig")
-mimetypes.add_type("text/turtle", ".ttl")
-mimetypes.add_type("application/sparql-query", ".rq")
-mimetypes.add_type("text/tab-separated-values", ".tsv")
+FILE_TYPES = {".trig": "application/trig", ".ttl": "text/turtle", ".rq": "application/sparql-query",
+              ".tsv": "text/tab-separated-values", ".nq": "application/n-quads", ".jsonld": "application/ld+json"}
 
 
 class ServeError(OSError):
@@ -132,6 +122,16 @@ class _Capped:
         pass
 
 
+@functools.cache
+def _prefixes() -> dict[str, str]:
+    """The graph's prefixes, for readable Turtle from CONSTRUCT and DESCRIBE."""
+    from rdflib import RDF, RDFS, XSD
+
+    from kg.graph import PREFIXES
+
+    return {"rdf": str(RDF), "rdfs": str(RDFS), "xsd": str(XSD), **{k: str(v) for k, v in PREFIXES.items()}}
+
+
 def _run_one(store, request: dict) -> tuple:
     import pyoxigraph as ox
 
@@ -154,7 +154,7 @@ def _run_one(store, request: dict) -> tuple:
         triples = list(dict.fromkeys(result))  # DESCRIBE over several named graphs may repeat a triple
         fmt = getattr(ox.RdfFormat, GRAPH_TYPES[mtype])
         if fmt == ox.RdfFormat.TURTLE:
-            ox.serialize(triples, out, format=fmt, prefixes=PREFIXES)
+            ox.serialize(triples, out, format=fmt, prefixes=_prefixes())
         else:
             ox.serialize(triples, out, format=fmt)
     else:
@@ -234,18 +234,25 @@ class QueryPool:
         self.queue_s = queue_s
         self.ctx = multiprocessing.get_context("spawn")  # no fork of a threaded server
         self.idle: queue.Queue = queue.Queue()
+        self.workers: set[_Worker] = set()  # idle or busy, so close() ends them all
         self.closed = False
         starting = [self._start() for _ in range(size)]
         for w in starting:
             why = w.wait_ready(300)
             if why:
                 for x in starting:
-                    x.kill()
+                    self._end(x)
                 raise ServeError(f"{out_dir}: a query worker could not open the store: {why}")
             self.idle.put(w)
 
     def _start(self) -> _Worker:
-        return _Worker(self.ctx, self.out_dir, self.in_memory, self.memory)
+        w = _Worker(self.ctx, self.out_dir, self.in_memory, self.memory)
+        self.workers.add(w)
+        return w
+
+    def _end(self, w: _Worker) -> None:
+        self.workers.discard(w)
+        w.kill()
 
     def _replace(self) -> None:
         def start():
@@ -253,7 +260,7 @@ class QueryPool:
             if not w.wait_ready(300) and not self.closed:
                 self.idle.put(w)
             else:
-                w.kill()
+                self._end(w)
         threading.Thread(target=start, daemon=True).start()
 
     def run(self, request: dict, timeout: float) -> tuple:
@@ -270,20 +277,17 @@ class QueryPool:
                 self.idle.put(worker)
                 return reply
         except (EOFError, OSError):
-            worker.kill()
+            self._end(worker)
             self._replace()
             raise QueryRejected(503, "the query worker died (out of memory?); narrow the query or add a LIMIT") from None
-        worker.kill()
+        self._end(worker)
         self._replace()
         raise QueryRejected(503, f"the query ran past the {timeout:g} s time limit and was stopped")
 
     def close(self) -> None:
         self.closed = True
-        while True:
-            try:
-                self.idle.get_nowait().kill()
-            except queue.Empty:
-                return
+        for w in list(self.workers):
+            self._end(w)
 
 
 # ---------------------------------------------------------------- SPARQL requests
@@ -361,6 +365,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "reportkg"
     protocol_version = "HTTP/1.1"
     timeout = 60  # a client that stops sending does not hold a thread forever
+    disable_nagle_algorithm = True  # headers and body go out in two writes; Nagle + delayed ACK would add 40 ms
 
     @property
     def endpoint(self) -> Endpoint:
@@ -462,7 +467,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, ctype, body, {"Vary": "Accept", "Cache-Control": "no-store"})
 
     def _file(self, path: Path) -> None:
-        ctype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        ctype = FILE_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
             ctype += "; charset=utf-8"
         size = path.stat().st_size

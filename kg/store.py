@@ -1,11 +1,4 @@
-"""Turn a built output folder into an Oxigraph store under out/store/, made once and reused until the build changes.
-
-The store holds the dataset `kg query` answers from (`kg.query.load_graph`: each report's named graph
-with its entailments, the ontology graph and the candidates graph) and, in the default graph, the
-union of all of them, each triple once. So a query without GRAPH sees everything, as rdflib's union
-default graph does, and gets the same rows. (Oxigraph's own `use_default_graph_as_union` keeps a triple
-once per graph that holds it, which repeats rows of non-DISTINCT queries, and is several times slower.)
-"""
+"""Turn a built output folder into an Oxigraph store under out/store/, made once and reused until the build changes."""
 from __future__ import annotations
 
 import fcntl
@@ -129,9 +122,15 @@ def write_store(out_dir: Path) -> Path:
 def load_store(out_dir: Path, in_memory: bool = False):
     """A read-only pyoxigraph Store of the build in out_dir, making out/store/ first if it is missing or stale.
 
-    Read-only, so several processes (queries, server workers) can open it at once; query it without
-    GRAPH to see the union of every graph. `in_memory=True` copies it into memory: slower to open, but
-    queries run several times faster than on RocksDB, which pays in a long-running server.
+    The store holds the dataset `kg query` answers from (`kg.query.load_graph`: each report's named
+    graph with its entailments, the ontology graph, the candidates graph) and, in the default graph,
+    their union with each triple once: a query without GRAPH sees everything and gets the rows rdflib's
+    union default graph gives. (Oxigraph's `use_default_graph_as_union` keeps a triple once per graph
+    holding it, which repeats rows of non-DISTINCT queries, and runs several times slower.)
+
+    Read-only, so several processes (queries, server workers) can open it at once. `in_memory=True`
+    copies it into memory: slower to open, but queries run 2-5x faster than on RocksDB, which pays in
+    a long-running server.
     """
     import pyoxigraph
 

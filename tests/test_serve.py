@@ -279,3 +279,36 @@ def test_twenty_concurrent_clients_all_get_correct_answers(server, local):
     assert results[0] == 503                     # the runaway one was stopped
     for answers in results[1:]:
         assert answers == [(200, expected)] * 5
+
+
+def test_query_page_runs_a_query_in_a_real_browser(server):
+    """/query.html in headless Chromium: loads with no request off the server, runs a query, shows markup as text."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = "/usr/bin/chromium"
+    assert Path(chromium).exists(), f"{chromium} is missing: run `make test` (it installs Debian's chromium)"
+    hostile = '<img src=x onerror=alert(1)><script>alert(2)</script>'
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--headless=new", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            errors, requests, dialogs = [], [], []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.goto(server + "/query.html")
+            page.wait_for_function("() => document.querySelectorAll('#library option').length > 1")
+            page.fill("#sparql", f"SELECT ?x WHERE {{ BIND({json.dumps(hostile)} AS ?x) }}")
+            page.click("#run")
+            page.wait_for_selector("#results td")
+            assert page.inner_text("#results td") == hostile
+            page.select_option("#library", "partnerships-by-theme")
+            assert "SELECT" in page.input_value("#sparql")
+            page.click("#run")
+            page.wait_for_function("() => document.querySelectorAll('#results tbody tr').length > 0")
+            assert "row(s)" in page.inner_text("#status")
+        finally:
+            browser.close()
+    assert not errors and not dialogs
+    assert requests and all(u.startswith(server + "/") for u in requests)
