@@ -12,6 +12,17 @@ class OutputError(OSError):
     """The output folder cannot be written."""
 
 
+def replace_folder(stage: Path, final: Path) -> None:
+    """Put a complete `stage` folder where `final` is, in two renames: readers see the old or the new, never half."""
+    old = None
+    if final.exists():
+        old = final.parent / f".{final.name}.old-{os.getpid()}"
+        os.rename(final, old)
+    os.rename(stage, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 @contextmanager
 def staged_output(out_dir: Path):
     """Yield a fresh staging folder beside `out_dir`; on success it replaces `out_dir` in two renames."""
@@ -31,13 +42,7 @@ def staged_output(out_dir: Path):
                 if (out_dir / keep).exists():
                     shutil.copytree(out_dir / keep, stage / keep)
         yield stage
-        old = None
-        if out_dir.exists():
-            old = parent / f".{out_dir.name}.old-{os.getpid()}"
-            os.rename(out_dir, old)
-        os.rename(stage, out_dir)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_folder(stage, out_dir)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise

@@ -4,10 +4,11 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
+
+from kg.output import replace_folder
 
 GRAPH_FILE = "graph.trig"
 INPUT_FILES = (GRAPH_FILE, "candidates.tsv")  # what load_graph reads from the output folder
@@ -105,14 +106,7 @@ def write_store(out_dir: Path) -> Path:
         store.optimize()
         del store  # release the RocksDB lock before the folder moves
         (stage / STAMP_FILE).write_text(json.dumps(stamp) + "\n", encoding="utf-8")
-        final = out_dir / STORE_DIR
-        old = None
-        if final.exists():
-            old = out_dir / f".{STORE_DIR}.old-{os.getpid()}"
-            os.rename(final, old)
-        os.rename(stage, final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        replace_folder(stage, out_dir / STORE_DIR)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
