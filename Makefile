@@ -6,13 +6,17 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: run test setup system-deps bench clean
+.PHONY: run test fuzz setup system-deps bench clean
 
 run: setup
 	$(BIN)/kg build --out $(OUT)
 
 test: setup system-deps
 	$(BIN)/python -m pytest
+
+# The property tests with fresh random examples, many more of them (see tests/conftest.py).
+fuzz: setup
+	HYPOTHESIS_PROFILE=explore $(BIN)/python -m pytest tests/test_text.py tests/test_sections.py tests/test_results.py
 
 setup: $(STAMP)
 

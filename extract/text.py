@@ -6,7 +6,8 @@ What `clean` does, in order:
    and soft hyphens (U+00AD). `\\r\\n` and `\\r` (and the other Unicode line separators) become line
    breaks; every other whitespace character, non-breaking spaces included, becomes a plain space.
 2. Stray marks (`` ` ´ ^ ~ ¨ ˜ ˆ``) between two letters go: PDF extraction leaves them inside
-   words (``UNS`DCF`` -> ``UNSDCF``). Apostrophes and quotes are not stray marks.
+   words (``UNS`DCF`` -> ``UNSDCF``). Apostrophes and quotes are not stray marks. The same rule
+   runs again after step 3, for marks that a joined line break brings next to a letter.
 3. Each run of whitespace is rewritten as a whole:
    - at the start or end of the text: removed;
    - without a line break: one space;
@@ -97,8 +98,11 @@ def clean(original: str) -> CleanText:
     chars, offsets, soft = _drop_invisibles(original)
     chars, offsets, soft = _drop_stray_marks(chars, offsets, soft)
     text, text_offsets = _rewrite_whitespace(chars, offsets, soft)
+    # Joining lines can bring a stray mark next to a letter it was not next to before
+    # ("a`<soft hyphen>\nb" -> "a`b"); a second pass drops it, so clean(clean(x).text) == clean(x).
+    out_chars, text_offsets, _ = _drop_stray_marks(list(text), text_offsets, [False] * len(text))
     text_offsets.append(len(original))
-    return CleanText(original=original, text=text, offsets=tuple(text_offsets))
+    return CleanText(original=original, text="".join(out_chars), offsets=tuple(text_offsets))
 
 
 def normalize(original: str) -> str:

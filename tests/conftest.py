@@ -1,9 +1,18 @@
 """Shared fixtures: the real pipeline, run once on the real bundled reports with the real spaCy model."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests: `make test` (and CI) draws the same examples every run, so a result depends only on
+# the code; `make fuzz` draws fresh random examples, many more of them, to look for new failures.
+# A failure found by fuzzing is pinned with @example in the test that found it.
+settings.register_profile("ci", max_examples=300, derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("explore", max_examples=5000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parents[1]
 MALI = "unicef-mali-2021-country-office-annual-report"

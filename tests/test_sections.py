@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from extract.sections import Outcome, Section, extract_outcomes, extract_sections
@@ -206,7 +206,6 @@ paragraphs = st.lists(
 )  # fmt: skip
 
 
-@settings(max_examples=200, deadline=None)
 @given(paragraphs, st.sampled_from(["\n\n", "\n", " \n \n"]))
 def test_generated_sections_and_outcomes_are_well_formed(parts: list[str], separator: str) -> None:
     text = normalize(separator.join(parts))

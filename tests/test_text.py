@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from extract.text import CleanText, SpanError, clean, looks_like_heading, normalize, starts_with_bullet
@@ -229,8 +229,8 @@ TOKENS = [
 texts = st.lists(st.sampled_from(TOKENS), max_size=40).map("".join)
 
 
-@settings(max_examples=300, deadline=None)
 @given(texts)
+@example("a`\u00ad\na")  # a soft-hyphen join brings a stray mark between two letters
 def test_generated_offsets_are_faithful(original: str) -> None:
     cleaned = clean(original)
     check_offsets(cleaned)
@@ -238,7 +238,6 @@ def test_generated_offsets_are_faithful(original: str) -> None:
     assert normalize(cleaned.text) == cleaned.text
 
 
-@settings(max_examples=300, deadline=None)
 @given(texts)
 def test_generated_word_spans_round_trip(original: str) -> None:
     cleaned = clean(original)
