@@ -23,6 +23,11 @@ FOCUS_SHARE = 0.3
 PRIORITY = {"country": 1, "region": 2}
 
 
+# The pipeline reads sentences (parser) and names (ner) only; no part-of-speech tags or lemmas.
+# The parser and NER do not read the tagger's output, so leaving these out changes no result.
+UNUSED_COMPONENTS = ["tagger", "attribute_ruler", "lemmatizer"]
+
+
 class ModelMissingWarning(UserWarning):
     """The spaCy model is not installed; a rule-based fallback is used."""
 
@@ -32,7 +37,7 @@ def load_nlp(model: str = MODEL):
     import spacy
 
     try:
-        nlp = spacy.load(model, exclude=["lemmatizer"])
+        nlp = spacy.load(model, exclude=UNUSED_COMPONENTS)
         _split_year_hyphens(nlp)
         return nlp, True
     except OSError:

@@ -16,7 +16,7 @@ from rdflib import RDF, Dataset
 from extract.records import ReportRecord
 from extract.report import Extractor, ReportError, extract_report, load_extractor
 from extract.resources import data_path
-from kg.graph import build_dataset, union_graph
+from kg.graph import build_dataset
 from kg.namespace import RK
 from kg.output import staged_output
 from kg.validate import Conformance, validate
@@ -134,7 +134,7 @@ def build(paths: list[Path] | None = None, extractor: Extractor | None = None, p
             found[f] = extract_report(f, extractor)
     records = [found[f] for f in files]
     ds = build_dataset(records)
-    conformance = validate(union_graph(ds))
+    conformance = validate(ds)
     return Build(records, ds, conformance, time.perf_counter() - t0, count_kinds(ds),
                  cache_keys={r.slug: keys[f] for f, r in zip(files, records)}, reused=len(files) - len(todo),
                  fresh={found[f].slug for f in todo})

@@ -347,10 +347,10 @@ def build_dataset(records: list[ReportRecord]) -> Dataset:
 
 
 def union_graph(ds: Dataset) -> Graph:
+    """A new graph holding the triples of all the dataset's graphs."""
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
     for ctx in ds.graphs():
-        for t in ctx:
-            g.add(t)
+        g.addN((s, p, o, g) for s, p, o in ctx)
     return g

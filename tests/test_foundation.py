@@ -36,6 +36,28 @@ def test_graph_conforms_to_shacl_shapes(built):
     assert b.conformance.conforms, b.conformance.report[:3000]
 
 
+def test_shacl_catches_broken_facts_through_subclasses(dataset):
+    """The shapes bite: a donor government without its label, an SDG with a goal number of 18 and a
+    country without its ISO code each break the graph (the first only through rk:DonorGovernment's
+    place under rk:Entity, which the ontology mixed into the validation provides)."""
+    from kg.validate import validate
+
+    mali = dataset.graph(report_iri(MALI))
+    broken = Graph()
+    broken.addN((s, p, o, broken) for s, p, o in mali)
+    canada, sdg2, mali_place = entity_iri("place/CA"), entity_iri("sdg/2"), entity_iri("place/ML")
+    assert (canada, RDF.type, RK.DonorGovernment) in broken and (canada, RDF.type, RK.Entity) not in broken
+    broken.remove((canada, RDFS.label, None))
+    broken.set((sdg2, RK.goalNumber, Literal(18)))
+    broken.remove((mali_place, SKOS.notation, None))
+    result = validate(broken)
+    # four results: the country without an ISO code breaks both its minCount and its qualified count
+    assert not result.conforms and result.violations == 4, result.report[:3000]
+    for focus in (canada, sdg2, mali_place):
+        assert f"Focus Node: {focus.n3()}" in result.report or f"Focus Node: {focus}" in result.report, focus
+    assert validate(mali).conforms
+
+
 def test_rapper_parses_turtle_output(out_dir):
     if not shutil.which("rapper"):
         pytest.fail("rapper (Debian raptor2-utils) is not installed; `make test` installs it")
