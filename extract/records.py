@@ -72,6 +72,8 @@ class ReportRecord:
     sdg_links: list = field(default_factory=list)      # SdgLink
     results: list = field(default_factory=list)        # Result
     model: str = ""
+    meta: object = None           # extract.metadata.ReportMeta: what the report's .meta.json says
+    publisher: str | None = None  # gazetteer key of the publisher the metadata names, when known
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a clean-text span to offsets in the original file."""

@@ -136,7 +136,10 @@ def _default_gazetteer():
 
 
 def find_reporting_org(record: ReportRecord) -> str | None:
-    """The organisation the report names most: the implicit actor of its sentences."""
+    """The implicit actor of a report's sentences: the publisher its metadata names, when the report
+    mentions it, else the organisation the report names most."""
+    if record.publisher and any(m.key == record.publisher for m in record.mentions):
+        return record.publisher
     counts = Counter(m.key for m in record.mentions if record.entities[m.key].kind in ORG_KINDS)
     if not counts:
         return None

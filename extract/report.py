@@ -8,9 +8,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extract.entities import Linker, extract_entities, load_nlp
-from extract.gazetteer import Gazetteer, load_gazetteer
+from extract.gazetteer import Gazetteer, load_gazetteer, strip_accents
+from extract.metadata import MetaError, read_meta
 from extract.records import EntityInfo, Mention, ReportRecord
-from extract.relations import extract_relations
+from extract.relations import ORG_KINDS, extract_relations
 from extract.results import extract_results
 from extract.themes import extract_theme_links
 from extract.sections import extract_outcomes, extract_sections
@@ -84,6 +85,10 @@ def extract_report(path: Path, extractor: Extractor) -> ReportRecord:
     """Read and analyse one report file."""
     path = Path(path)
     original, page_starts = read_report_text(path)
+    try:
+        meta = read_meta(path)
+    except MetaError as exc:
+        raise ReportError(str(exc)) from None
     slug = report_slug(path)
     ct = clean(original)
     text = ct.text
@@ -99,9 +104,10 @@ def extract_report(path: Path, extractor: Extractor) -> ReportRecord:
         pages = [bisect.bisect_right(page_starts, ct.to_original(s.start, s.end)[0]) for s in ex.sentences]
         ex.sentences = [replace(s, page=p) for s, p in zip(ex.sentences, pages)]
     record = ReportRecord(
-        slug=slug, path=str(path), title=_title(path, sections), clean=ct, sections=sections,
+        slug=slug, path=str(path), title=meta.title or _title(path), clean=ct, sections=sections,
         sentences=ex.sentences, entities=ex.entities, mentions=ex.mentions, candidates=ex.candidates,
-        focus_countries=ex.focus_countries, model=extractor.model_name,
+        focus_countries=ex.focus_countries, model=extractor.model_name, meta=meta,
+        publisher=_publisher_key(meta.publisher, extractor.linker.gazetteer),
     )
     _add_outcomes(record, extract_outcomes(text))
     extract_theme_links(record)
@@ -118,8 +124,20 @@ def _add_linked_sdgs(record: ReportRecord, gazetteer: Gazetteer) -> None:
             record.entities[key] = gazetteer.entities[key]
 
 
-def _title(path: Path, sections) -> str:
+def _title(path: Path) -> str:
     return path.stem.replace("-", " ").replace("_", " ").strip()
+
+
+def _publisher_key(name: str | None, gazetteer: Gazetteer) -> str | None:
+    """The gazetteer key of the organisation a metadata file names as publisher (by name or alias)."""
+    if not name:
+        return None
+    wanted = strip_accents(name).casefold()
+    for key, info in gazetteer.entities.items():
+        if info.kind in ORG_KINDS and key not in gazetteer.scope:
+            if any(strip_accents(n).casefold() == wanted for n in (info.label, *info.aliases)):
+                return key
+    return None
 
 
 def _add_outcomes(record: ReportRecord, outcomes) -> None:

@@ -133,7 +133,10 @@ def _number(num: str) -> float:
 
 
 def report_year(record: ReportRecord) -> int | None:
-    """The year a report is about: the most frequent year in its title or file name, else in its text."""
+    """The year a report is about: its metadata's year, else the most frequent year in its title or
+    file name, else in its text."""
+    if record.meta is not None and record.meta.year:
+        return record.meta.year
     for source in (record.title, record.path):
         years = _YEAR.findall(source or "")
         if years:

@@ -61,7 +61,14 @@ def pipeline_version(model: str | None = None) -> str:
 
 
 def cache_key(path: Path, version: str) -> str:
-    return hashlib.sha256(version.encode() + Path(path).read_bytes()).hexdigest()[:32]
+    """A digest of the pipeline version, the report's bytes and its .meta.json file's bytes (if any)."""
+    from extract.metadata import meta_path
+
+    h = hashlib.sha256(version.encode() + Path(path).read_bytes())
+    meta = meta_path(path)
+    if meta.is_file():
+        h.update(b"\0meta\0" + meta.read_bytes())
+    return h.hexdigest()[:32]
 
 
 def _read_cache(cache_dir: Path | None, key: str) -> ReportRecord | None:

@@ -89,6 +89,7 @@ def build_report_graph(record: ReportRecord, g: Graph) -> None:
     g.add((rep, PROV.wasGeneratedBy, Literal(f"reportkg with spaCy {record.model}")))
     for code in record.focus_countries:
         g.add((rep, DCTERMS.spatial, entity_iri(f"place/{code}")))
+    _add_report_meta(g, rep, record)
 
     section_iris = []
     for i, sec in enumerate(record.sections):
@@ -144,6 +145,30 @@ def build_report_graph(record: ReportRecord, g: Graph) -> None:
     _add_relations(g, record, sentence_iris)
     _add_themes(g, record, sentence_iris)
     _add_results(g, record, sentence_iris, spans)
+
+
+_DATE_TYPES = {4: XSD.gYear, 7: XSD.gYearMonth, 10: XSD.date}
+
+
+def _add_report_meta(g: Graph, rep: URIRef, record: ReportRecord) -> None:
+    """What the report's .meta.json says: title, publisher, year covered, date issued, address, language."""
+    meta = record.meta
+    if meta is None:
+        return
+    if meta.title:
+        g.add((rep, DCTERMS.title, Literal(meta.title)))
+    if record.publisher and record.publisher in record.entities:
+        g.add((rep, DCTERMS.publisher, entity_iri(record.publisher)))
+    elif meta.publisher:
+        g.add((rep, DCTERMS.publisher, Literal(meta.publisher)))
+    if meta.year:
+        g.add((rep, DCTERMS.temporal, Literal(str(meta.year), datatype=XSD.gYear)))
+    if meta.issued:
+        g.add((rep, DCTERMS.issued, Literal(meta.issued, datatype=_DATE_TYPES[len(meta.issued)])))
+    if meta.url:
+        g.add((rep, SCHEMA.url, URIRef(meta.url)))
+    if meta.language:
+        g.add((rep, DCTERMS.language, Literal(meta.language)))
 
 
 def _node(record: ReportRecord, what: str, *parts) -> URIRef:

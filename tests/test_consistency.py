@@ -80,11 +80,20 @@ def _tree_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
+def _with_meta(folder: Path, meta: str) -> Path:
+    """A good report beside a broken .meta.json file."""
+    (folder / "note.txt").write_text("UNICEF works with WFP in Mali.", encoding="utf-8")
+    (folder / "note.meta.json").write_text(meta, encoding="utf-8")
+    return folder / "note.txt"
+
+
 @pytest.mark.parametrize("make_input, message", [
     (lambda d: d / "missing.txt", "no such file"),
     (lambda d: (d / "empty.txt").write_text("  \n\n ") and d / "empty.txt", "is empty"),
     (lambda d: (d / "blob.txt").write_bytes(b"\x00\x01\x02binary" * 50) and d / "blob.txt", "binary"),
     (lambda d: (d / "nothing").mkdir() or d / "nothing", "no report files"),
+    (lambda d: _with_meta(d, '{"title": "A note", "year": "2021"}'), "'year' must be a whole number"),
+    (lambda d: _with_meta(d, '{"title": "A note",}'), "not valid JSON"),
 ])
 def test_bad_input_gives_one_line_and_leaves_output_intact(out_dir, tmp_path, make_input, message):
     import shutil
