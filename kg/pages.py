@@ -17,7 +17,7 @@ from rdflib import RDF, RDFS, Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
 from extract.resources import data_path
-from kg.graph import OA
+from kg.graph import OA, SCHEMA
 from kg.namespace import RK
 from kg.networks import (
     Entity, Evidence, Relation, Result, as_graph, build_entity_network, build_neighbourhood, build_partnership_network,
@@ -68,6 +68,9 @@ class ReportInfo:
     sentences: int = 0
     entities: int = 0
     relations: int = 0
+    publisher: str = ""      # from the report's metadata file, when it has one
+    year: str = ""
+    url: str = ""
 
 
 @dataclass
@@ -135,8 +138,13 @@ def build_site(data: Dataset | Graph) -> Site:
         sentences = set(g.subjects(RK.inReport, rep)) & set(g.subjects(RDF.type, RK.Sentence))
         mentioned = {e.iri for e in entities.values() if slug in e.reports}
         rels = {r.iri for r in relations if slug in r.reports}
+        publisher = g.value(rep, DCTERMS.publisher)
+        if isinstance(publisher, URIRef):
+            publisher = g.value(publisher, RDFS.label) or publisher
         reports.append(ReportInfo(str(rep), slug, str(g.value(rep, RDFS.label) or slug), str(g.value(rep, DCTERMS.source) or ""),
-                                  _anchor("r", slug), len(sentences), len(mentioned), len(rels)))
+                                  _anchor("r", slug), len(sentences), len(mentioned), len(rels),
+                                  publisher=str(publisher or ""), year=str(g.value(rep, DCTERMS.temporal) or ""),
+                                  url=str(g.value(rep, SCHEMA.url) or "")))
     return Site(g, entities, relations, results, reports, load_kind_colours(), load_sdg_colours(), evidence_of)
 
 

@@ -256,6 +256,14 @@ def test_partnership_page_links_unicef_to_its_partners(page, site):
     assert len({name for kind, name, k in partners if k == "donor_government"}) >= 5, partners
 
 
+def test_index_lists_each_report_with_its_metadata(page, site):
+    _open(page, site / "index.html")
+    rows = page.evaluate("""() => [...document.querySelectorAll('table tr')].slice(1)
+        .map(tr => [...tr.querySelectorAll('td')].slice(0, 3).map(td => td.textContent.trim()))""")
+    assert ["UNICEF Mali Country Office Annual Report 2021", "UNICEF", "2021"] in rows, rows
+    assert ["WFP Haiti Country Brief, October 2025", "WFP", "2025"] in rows, rows
+
+
 def test_site_exports_open_in_networkx(site, dataset):
     net = build_partnership_network(dataset)
     for back in (nx.read_graphml(site / "partnerships.graphml"), nx.read_gexf(site / "partnerships.gexf")):
