@@ -1,6 +1,7 @@
 """Turn extraction records into an RDF dataset: one named graph per report, shared entity IRIs across reports."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -93,7 +94,7 @@ def build_report_graph(record: ReportRecord, g: Graph) -> None:
 
     section_iris = []
     for i, sec in enumerate(record.sections):
-        s = mint_iri("report", record.slug, "section", str(i))
+        s = spans.iri("section", sec.start, sec.title_end)[0]
         section_iris.append(s)
         g.add((s, RDF.type, RK.Section))
         g.add((s, RDFS.label, Literal(sec.title)))
@@ -175,6 +176,13 @@ def _node(record: ReportRecord, what: str, *parts) -> URIRef:
     return mint_iri("report", record.slug, what, *[str(p) for p in parts])
 
 
+def _fact_id(sentence: URIRef, *content) -> str:
+    """A node's IRI tail from its evidence sentence and its content, not from its place in a list: the
+    same fact keeps its IRI when the extraction finds more or fewer facts elsewhere in the report."""
+    digest = hashlib.sha1(repr(content).encode("utf-8")).hexdigest()[:8]
+    return f"{str(sentence).rsplit('/', 1)[-1]}-{digest}"
+
+
 SHORTCUTS = {
     # relation kind -> (node class, shortcut predicate or None, symmetric)
     "partnership": (RK.Partnership, RK.partnersWith, True),
@@ -188,9 +196,11 @@ SHORTCUTS = {
 
 def _add_relations(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
     """Each relation becomes a node with its participants and evidence, plus plain shortcut triples."""
-    for i, rel in enumerate(record.relations):
+    for rel in record.relations:
         cls, shortcut, symmetric = SHORTCUTS[rel.kind]
-        node = _node(record, rel.kind, i)
+        fact = _fact_id(sentence_iris[rel.sentence], rel.subject, rel.objects, rel.description, rel.theme,
+                        rel.places, rel.amount, rel.currency)
+        node = _node(record, rel.kind, fact)
         g.add((node, RDF.type, cls))
         g.add((node, RK.evidence, sentence_iris[rel.sentence]))
         g.add((node, RK.inReport, report_iri(record.slug)))
@@ -209,7 +219,7 @@ def _add_relations(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
                 g.add((subj, RK.funds, o))
                 g.add((o, RK.fundedBy, subj))
             if rel.amount is not None:
-                amount = _node(record, rel.kind, i, "amount")
+                amount = _node(record, rel.kind, fact, "amount")
                 g.add((node, SCHEMA.amount, amount))
                 g.add((amount, RDF.type, SCHEMA.MonetaryAmount))
                 g.add((amount, SCHEMA.value, Literal(rel.amount)))
@@ -265,7 +275,7 @@ def _add_themes(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
         g.add((t, SKOS.inScheme, mint_iri("id", "theme")))
         for target in theme.targets:
             g.add((t, RK.servesTarget, mint_iri("sdg", target)))
-    for i, tie in enumerate(record.theme_ties):
+    for tie in record.theme_ties:
         if not evidence.get(tie.theme):
             continue
         t, sdg = entity_iri(tie.theme), entity_iri(tie.sdg)
@@ -274,7 +284,7 @@ def _add_themes(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
             g.add((t, RK.servesTarget, mint_iri("sdg", tie.target)))
         if tie.sentence is None:
             continue
-        node = _node(record, "theme-sdg", i)
+        node = _node(record, "theme-sdg", _fact_id(sentence_iris[tie.sentence], tie.theme, tie.sdg, tie.target))
         g.add((node, RDF.type, RK.SdgContribution))
         g.add((node, RK.theme, t))
         g.add((node, RK.sdg, sdg))
@@ -282,14 +292,14 @@ def _add_themes(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
         g.add((node, RK.evidence, sentence_iris[tie.sentence]))
         g.add((node, RK.inReport, report_iri(record.slug)))
     mentioned = {m.key for m in record.mentions}
-    for i, link in enumerate(record.sdg_links):
+    for link in record.sdg_links:
         o, sdg = entity_iri(link.outcome), entity_iri(link.sdg)
         if link.sdg not in mentioned and link.sdg in record.entities:
             # an SDG the report never names: described here, its evidence is the sentences that serve it
             _describe_entity(g, sdg, record.entities[link.sdg])
             for s in link.sentences:
                 g.add((sdg, RK.mentionedIn, sentence_iris[s]))
-        node = _node(record, "outcome-sdg", i)
+        node = _node(record, "outcome-sdg", f"{link.outcome.rsplit('/', 1)[-1]}-{link.sdg.rsplit('/', 1)[-1]}")
         g.add((node, RDF.type, RK.SdgContribution))
         g.add((node, RK.outcome, o))
         g.add((node, RK.sdg, sdg))
