@@ -221,14 +221,23 @@ def test_search_finds_unicef(page, site, name):
 
 
 def _click_node(page, iri: str) -> None:
+    """Click the node where a user would: on a visible part of it (a neighbour drawn over its centre
+    in a crowded layout would take a click there)."""
     xy = page.evaluate("""(id) => {
         const net = window.graphNetwork;
         net.focus(id, {scale: 1.2, animation: false});
-        const p = net.getPositions([id])[id];
-        const dom = net.canvasToDOM(p);
+        net.redraw();
+        const b = net.getBoundingBox(id);
         const box = document.getElementById('graph').getBoundingClientRect();
-        return [box.left + dom.x, box.top + dom.y];
+        for (const fy of [0.5, 0.3, 0.7, 0.15, 0.85]) {
+            for (const fx of [0.5, 0.3, 0.7, 0.15, 0.85]) {
+                const dom = net.canvasToDOM({x: b.left + fx * (b.right - b.left), y: b.top + fy * (b.bottom - b.top)});
+                if (net.getNodeAt(dom) === id) return [box.left + dom.x, box.top + dom.y];
+            }
+        }
+        return null;
     }""", iri)
+    assert xy is not None, f"{iri}: every point of the node is covered by another node"
     page.mouse.click(*xy)
 
 

@@ -86,6 +86,8 @@
       settled = true;
       network.setOptions({ physics: false });
       network.fit();
+      // draw now: node hit areas are measured when drawn, so "ready" means a click lands where the node is seen
+      network.redraw();
       window.graphSettledBy = how;
       window.graphReady = true;
       document.body.setAttribute("data-graph-ready", "true");
@@ -97,12 +99,15 @@
     // a large graph must not keep the page busy: stop the physics after at most 2.5 s whatever happens
     setTimeout(function () { settle("timeout"); }, 2500);
 
-    network.on("click", function (params) {
+    function openNode(params) {
       if (params.nodes && params.nodes.length) {
         var n = byId[params.nodes[0]];
         if (n && n.href) window.location.href = n.href;
       }
-    });
+    }
+    network.on("click", openNode);
+    // a press held a little long (a slow machine, a touch screen) is a "hold", not a "click": open the node too
+    network.on("hold", openNode);
     setupFilters(data, nodeSet, edgeSet);
   }
 
