@@ -112,3 +112,22 @@ def test_metadata_files_are_not_taken_for_reports(tmp_path):
 
     _report(tmp_path, "UNICEF works in Mali.", {"title": "One"})
     assert [p.name for p in expand_inputs([tmp_path])] == ["note.txt"]
+
+
+def test_kg_build_picks_up_an_edited_metadata_file(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    report = _report(tmp_path, "UNICEF works with WFP in Mopti, Mali.", {"title": "First title"})
+    out = tmp_path / "out"
+    kg = [sys.executable, "-m", "kg.cli", "build", str(report), "--out", str(out)]
+    assert subprocess.run(kg, capture_output=True, text=True, cwd=ROOT).returncode == 0
+    (tmp_path / "note.meta.json").write_text(json.dumps({"title": "Second title"}), encoding="utf-8")
+    again = subprocess.run(kg, capture_output=True, text=True, cwd=ROOT)
+    assert again.returncode == 0 and "up to date" not in again.stdout, again.stdout
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert "Second title" in (out / "graph.ttl").read_text(encoding="utf-8")
+    assert "First title" not in (out / "graph.ttl").read_text(encoding="utf-8")
+    assert summary["reports"][0]["slug"] == "note"
