@@ -125,7 +125,10 @@ def extract_theme_links(record: ReportRecord, thesaurus: Thesaurus | None = None
     the goal (`link_outcomes`).
     """
     th = thesaurus or load_themes()
-    per_sentence = sentence_themes(record, th)
+    named = [themes_in(s.text, th) for s in record.sentences]
+    record.theme_mentions = {k: tuple(i for i, ts in enumerate(named) if k in ts)
+                             for k in dict.fromkeys(k for ts in named for k in ts)}
+    per_sentence = sentence_themes(record, th, named)
     said = _stated_ties(record, th)
     stated = [tie for tie, _ in said]
     used = [k for k in th.themes if any(k in ts for ts in per_sentence)]
@@ -147,7 +150,8 @@ def extract_theme_links(record: ReportRecord, thesaurus: Thesaurus | None = None
     record.sdg_links = link_outcomes(record, ties, per_sentence)
 
 
-def sentence_themes(record: ReportRecord, thesaurus: Thesaurus | None = None) -> list[list[str]]:
+def sentence_themes(record: ReportRecord, thesaurus: Thesaurus | None = None,
+                    named: list[list[str]] | None = None) -> list[list[str]]:
     """Themes of each sentence; a sentence without theme words carries on its paragraph's previous sentence.
 
     Reports state a result and then add to it ("... cash transfer program, targeting one million
@@ -158,7 +162,7 @@ def sentence_themes(record: ReportRecord, thesaurus: Thesaurus | None = None) ->
     text = record.clean.text
     out: list[list[str]] = []
     for s in record.sentences:
-        own = themes_in(s.text, th)
+        own = list(named[s.index]) if named is not None else themes_in(s.text, th)
         if not own and out:
             prev = record.sentences[s.index - 1]
             if s.section == prev.section and "\n" not in text[prev.end:s.start]:

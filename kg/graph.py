@@ -256,7 +256,7 @@ def _add_relations(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
 
 
 def _add_themes(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
-    evidence: dict[str, set[int]] = {}
+    evidence: dict[str, set[int]] = {k: set(v) for k, v in record.theme_mentions.items()}
     for tie in record.theme_ties:
         if tie.sentence is not None:
             evidence.setdefault(tie.theme, set()).add(tie.sentence)

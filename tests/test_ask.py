@@ -125,6 +125,29 @@ def test_partners_questions_read_the_relations(graph):
         assert "UNICEF" not in labels and "partners-of" in a.sparql + a.strategy
 
 
+def test_partners_on_a_theme_include_sector_words_inside_compounds(graph):
+    """The multi-sector programme sentence names health inside "health-nutrition-WASH": its partners
+    (FAO, WFP) work with UNICEF on health, as do the ministries of the mental-health sentence."""
+    a = answer("Who does UNICEF partner with on health?", graph)
+    labels = {x.label for x in a.answers}
+    assert {"FAO", "WFP", "Ministry of Health and Social Development"} <= labels, labels
+    assert "ECHO" not in labels and "UNHAS" not in labels   # logistics partners, not health ones
+
+
+def test_a_theme_lists_every_sentence_that_names_it(dataset):
+    """A relation's theme lists the relation's evidence sentence among its mentions."""
+    from kg.graph import union_graph
+    from kg.namespace import RK
+
+    g = union_graph(dataset)
+    checked = 0
+    for node, theme in g.subject_objects(RK.theme):
+        for sentence in g.objects(node, RK.evidence):
+            assert (theme, RK.mentionedIn, sentence) in g, (node, theme, sentence)
+            checked += 1
+    assert checked >= 50
+
+
 def test_how_many_answers_with_a_number(graph):
     a = answer("How many children were vaccinated against polio?", graph)
     assert a.answers and a.answers[0].kind == "number"
