@@ -130,9 +130,11 @@ def test_unicef_partners_on_partnership_network(dataset):
 # ---------------------------------------------------------------------------------------------------------- browser
 
 @pytest.fixture(scope="module")
-def site(dataset, tmp_path_factory):
+def site(built, tmp_path_factory):
+    """The pages of the session build, with its SHACL result, as `kg build` writes them."""
+    b, _ = built
     out = tmp_path_factory.mktemp("pages")
-    write_pages(dataset, out)
+    write_pages(b.dataset, out, b.conformance)
     return out
 
 
