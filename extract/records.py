@@ -69,6 +69,7 @@ class ReportRecord:
     relations: list = field(default_factory=list)      # Relation
     themes: list = field(default_factory=list)         # Theme (those used by this report)
     theme_mentions: dict = field(default_factory=dict) # theme key -> indices of the sentences that name it
+    themes_by_sentence: list = field(default_factory=list)  # per sentence: themes named or carried on (themes.sentence_themes)
     theme_ties: list = field(default_factory=list)     # ThemeTie
     sdg_links: list = field(default_factory=list)      # SdgLink
     results: list = field(default_factory=list)        # Result

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 
 from extract.records import Result, ReportRecord
-from extract.themes import outcome_spans, sentence_themes
+from extract.themes import outcome_spans
 
 __all__ = ["AmountError", "UNIT_NOUNS", "extract_results", "parse_amount", "read_numbers", "report_year"]
 
@@ -156,7 +156,7 @@ def extract_results(record: ReportRecord) -> list[Result]:
     """
     year = report_year(record)
     spans = sorted((start, end, key) for key, (start, end) in outcome_spans(record).items())
-    per_sentence = sentence_themes(record)
+    per_sentence = record.themes_by_sentence
     goals: dict[str, list[str]] = {}
     for tie in record.theme_ties:
         goals.setdefault(tie.theme, [])

@@ -128,7 +128,7 @@ def extract_theme_links(record: ReportRecord, thesaurus: Thesaurus | None = None
     named = [themes_in(s.text, th) for s in record.sentences]
     record.theme_mentions = {k: tuple(i for i, ts in enumerate(named) if k in ts)
                              for k in dict.fromkeys(k for ts in named for k in ts)}
-    per_sentence = sentence_themes(record, th, named)
+    per_sentence = record.themes_by_sentence = sentence_themes(record, named)
     said = _stated_ties(record, th)
     stated = [tie for tie, _ in said]
     used = [k for k in th.themes if any(k in ts for ts in per_sentence)]
@@ -150,19 +150,18 @@ def extract_theme_links(record: ReportRecord, thesaurus: Thesaurus | None = None
     record.sdg_links = link_outcomes(record, ties, per_sentence)
 
 
-def sentence_themes(record: ReportRecord, thesaurus: Thesaurus | None = None,
-                    named: list[list[str]] | None = None) -> list[list[str]]:
-    """Themes of each sentence; a sentence without theme words carries on its paragraph's previous sentence.
+def sentence_themes(record: ReportRecord, named: list[list[str]]) -> list[list[str]]:
+    """Themes of each sentence, from the themes each one names (`named`); a sentence without theme
+    words carries on its paragraph's previous sentence.
 
     Reports state a result and then add to it ("... cash transfer program, targeting one million
     households. By end 2021, almost 400,000 households have been reached"), so the second sentence
     is about the same theme though it names none.
     """
-    th = thesaurus or load_themes()
     text = record.clean.text
     out: list[list[str]] = []
     for s in record.sentences:
-        own = list(named[s.index]) if named is not None else themes_in(s.text, th)
+        own = list(named[s.index])
         if not own and out:
             prev = record.sentences[s.index - 1]
             if s.section == prev.section and "\n" not in text[prev.end:s.start]:

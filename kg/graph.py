@@ -381,11 +381,11 @@ def build_dataset(records: list[ReportRecord]) -> Dataset:
     return ds
 
 
-def union_graph(ds: Dataset) -> Graph:
-    """A new graph holding the triples of all the dataset's graphs."""
+def union_graph(data: Dataset | Graph) -> Graph:
+    """A new graph holding the triples of all the dataset's graphs (or a copy of a plain graph)."""
     g = Graph()
     for prefix, ns in PREFIXES.items():
         g.bind(prefix, ns)
-    for ctx in ds.graphs():
+    for ctx in data.graphs() if isinstance(data, Dataset) else (data,):
         g.addN((s, p, o, g) for s, p, o in ctx)
     return g

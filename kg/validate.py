@@ -27,7 +27,7 @@ def validate(data: Dataset | Graph) -> Conformance:
     import pyshacl
     from rdflib.namespace import SH
 
-    graph = union_graph(data) if isinstance(data, Dataset) else _copy(data)
+    graph = union_graph(data)
     graph += load_ontology()
     shapes = Graph().parse(data_path("ontology") / "shapes.ttl", format="turtle")
     conforms, results, text = pyshacl.validate(
@@ -35,9 +35,3 @@ def validate(data: Dataset | Graph) -> Conformance:
     )
     violations = len(set(results.subjects(predicate=SH.resultSeverity)))
     return Conformance(bool(conforms), violations, text)
-
-
-def _copy(graph: Graph) -> Graph:
-    copy = Graph()
-    copy.addN((s, p, o, copy) for s, p, o in graph)
-    return copy
