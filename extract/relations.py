@@ -21,7 +21,7 @@ from extract.themes import load_themes
 # Organisations: the parties of partnerships, memberships and agreements.
 ORG_KINDS = frozenset({
     "un_agency", "un_service", "un_body", "intergovernmental", "financial_institution", "global_fund",
-    "donor_government", "government_body", "ngo", "armed_group", "coordination",
+    "donor_government", "government_body", "ngo", "armed_group", "coordination", "red_cross", "organization",
 })
 # Who can fund: organisations and countries (a donor government is named by its country).
 FUNDER_KINDS = ORG_KINDS | {"country"}

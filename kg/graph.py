@@ -202,6 +202,8 @@ def _add_relations(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
                         rel.places, rel.amount, rel.currency)
         node = _node(record, rel.kind, fact)
         g.add((node, RDF.type, cls))
+        g.add((node, RK.foundBy, Literal(f"{rel.component}:{rel.cue}" if rel.cue else rel.component)))
+        g.add((node, RK.confidence, Literal(Decimal(str(rel.confidence)))))
         g.add((node, RK.evidence, sentence_iris[rel.sentence]))
         g.add((node, RK.inReport, report_iri(record.slug)))
         subj = entity_iri(rel.subject) if rel.subject else None
@@ -352,6 +354,10 @@ def _describe_entity(g: Graph, e: URIRef, info: EntityInfo) -> None:
     g.add((e, RDFS.label, Literal(info.label)))
     if info.wikidata:
         g.add((e, OWL.sameAs, URIRef(WIKIDATA + info.wikidata)))
+    if info.found_by:
+        g.add((e, RK.foundBy, Literal(info.found_by)))
+    if info.confidence is not None:
+        g.add((e, RK.confidence, Literal(Decimal(str(info.confidence)))))
     for code in info.notations:
         g.add((e, SKOS.notation, Literal(code)))
     if info.kind == "region" and info.country:

@@ -29,6 +29,7 @@ class RK(DefinedNamespace):
     Mention: URIRef
     NGO: URIRef
     Organization: URIRef
+    RedCrossSociety: URIRef
     Outcome: URIRef
     Partnership: URIRef
     Person: URIRef
@@ -71,6 +72,8 @@ class RK(DefinedNamespace):
     outcomeNumber: URIRef
     page: URIRef
     participant: URIRef
+    foundBy: URIRef
+    confidence: URIRef
     partnersWith: URIRef
     place: URIRef
     procuresThrough: URIRef

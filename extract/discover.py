@@ -1,0 +1,468 @@
+"""Discover the organisations a report names that the gazetteer does not list: spaCy tokens -> organisation spans.
+
+What the text itself says decides, never a list of names: acronym definitions in both orders
+("Centre for Water Research (CWR)", "NDMA (National Disaster Management Authority)"), the shape of an
+organisation's name (capitalised words ending in a head noun such as Ministry, Directorate, Society,
+Fund, Cluster, read from `lang/en/organisations.json`), and the slots lists and relation cues open for a
+bare acronym ("with the IFRC and XYZ", "the XYZ teams"). Acronym, long form and variants ("MoH",
+"Ministry of Health", "Federal Ministry of Health") become one organisation per report.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from extract.gazetteer import strip_accents
+from extract.records import EntityInfo
+
+LEXICON = Path(__file__).resolve().parent / "lang" / "en" / "organisations.json"
+LEXICON_FIELDS = {"heads": dict, "phrases": dict, "not_heads": list, "connectors": list, "complement": list,
+                  "modifiers": list, "generic_modifiers": list, "concept_acronyms": list, "person_titles": list,
+                  "generic_adjectives": list, "not_words": list, "spellings": dict}
+# How sure each way of finding an organisation is (the share of right ones on the development reports is
+# what these were set from; they order the evidence, they are not probabilities of a calibrated model).
+CONFIDENCE = {"acronym-definition": 0.9, "name-shape": 0.8, "acronym-initials": 0.75, "list-slot": 0.65,
+              "cue-slot": 0.6}
+# An acronym: a capital first, at least two capitals, up to ten letters ("UNHCR", "FMoH", "MoH").
+_ACRONYM = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z&]{1,9}$")
+_ROMAN = re.compile(r"^[IVXLC]+$")
+# Words between the names of a list: "A, B and the C".
+_LIST_WORDS = frozenset({",", "and", "or", "&", "/", "the", "as", "well", "including", "such", "with"})
+# Nouns a bare acronym modifies when it names an organisation: "the XYZ teams", "XYZ volunteers".
+_STAFF_NOUNS = frozenset({"team", "teams", "staff", "volunteer", "volunteers", "branch", "branches", "office",
+                          "offices", "personnel", "member", "members", "delegation", "headquarters",
+                          "secretariat", "representative", "representatives", "partner", "partners"})
+_SLOT_PREPS = frozenset({"with", "by", "between"})
+
+
+class DiscoveryError(ValueError):
+    """The organisation-name lexicon is malformed."""
+
+
+@dataclass(frozen=True)
+class OrgLexicon:
+    heads: dict
+    phrases: dict
+    not_heads: frozenset
+    connectors: frozenset
+    complement: frozenset
+    modifiers: frozenset
+    generic: frozenset
+    concept_acronyms: frozenset
+    person_titles: frozenset
+    generic_adjectives: frozenset
+    not_words: frozenset
+    spellings: dict
+
+    def head_kind(self, word: str) -> str | None:
+        """The kind a head noun gives, plurals read through their singular ("Ministries" -> ministry)."""
+        w = word.lower()
+        for form in (w, w[:-3] + "y" if w.endswith("ies") else w, w[:-1] if w.endswith("s") else w):
+            if form in self.heads:
+                return self.heads[form]
+        return None
+
+
+@lru_cache(maxsize=4)
+def load_org_lexicon(path: Path = LEXICON) -> OrgLexicon:
+    """Read the organisation-name lexicon, checking every field a rule reads."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DiscoveryError(f"{path}: cannot be read ({exc}); restore it from the project") from None
+    except json.JSONDecodeError as exc:
+        raise DiscoveryError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); fix the file") from None
+    if not isinstance(data, dict):
+        raise DiscoveryError(f"{path}: must be one JSON object with the fields {', '.join(LEXICON_FIELDS)}")
+    for name, typ in LEXICON_FIELDS.items():
+        value = data.get(name)
+        if not isinstance(value, typ):
+            raise DiscoveryError(f"{path}: field {name!r} is missing or not a {typ.__name__}; see the 'about' field")
+        items = value.items() if isinstance(value, dict) else ((v, "") for v in value)
+        for k, v in items:
+            if not isinstance(k, str) or not isinstance(v, str):
+                raise DiscoveryError(f"{path}: field {name!r} has a non-text entry {k!r}; entries are strings")
+    low = lambda xs: frozenset(x.lower() for x in xs)
+    return OrgLexicon(
+        heads={k.lower(): v for k, v in data["heads"].items()}, phrases={k.lower(): v for k, v in data["phrases"].items()},
+        not_heads=low(data["not_heads"]), connectors=low(data["connectors"]), complement=low(data["complement"]),
+        modifiers=low(data["modifiers"]), generic=low(data["generic_modifiers"]),
+        concept_acronyms=frozenset(a.upper() for a in data["concept_acronyms"]), person_titles=low(data["person_titles"]),
+        generic_adjectives=low(data["generic_adjectives"]), not_words=low(data["not_words"]),
+        spellings={k.lower(): v.lower() for k, v in data["spellings"].items()},
+    )
+
+
+@dataclass
+class Found:
+    """One organisation found in a report: its names, its spans (token offsets) and how it was found."""
+
+    label: str
+    kind: str
+    how: str
+    names: set = field(default_factory=set)
+    acronyms: set = field(default_factory=set)
+    spans: list = field(default_factory=list)      # (start token, end token)
+    ner: bool = False
+    link: str | None = None     # the gazetteer entry this name is the long form of ("Office for ..." of a linked "OCHA")
+
+    @property
+    def confidence(self) -> float:
+        return min(1.0, CONFIDENCE[self.how] + (0.05 if self.ner else 0.0))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", strip_accents(text).lower()).strip("-")
+
+
+def _norm_words(words: list[str], spellings: dict | None = None) -> list[str]:
+    spellings = spellings or {}
+    out = [strip_accents(w).lower().replace("’", "'") for w in words if w.lower() not in {"the", "and", "&"}]
+    out = [spellings.get(w, w) for w in out]
+    if out and len(out[-1]) > 3 and out[-1].endswith("s") and not out[-1].endswith("ss"):
+        out[-1] = out[-1][:-1]            # "Kurdistan Regional Governments" is the same body
+    return out
+
+
+def _initials(words: list[str], connectors: frozenset) -> set[str]:
+    """The acronyms a name can have: initials of its content words, with or without the small words."""
+    content = [w for w in words if w not in connectors]
+    every = [w for w in words if w not in {"the", "and", "&"}]
+    return {"".join(w[0] for w in content).upper(), "".join(w[0] for w in every).upper()}
+
+
+def _is_acronym(text: str, lex: OrgLexicon) -> bool:
+    return (bool(_ACRONYM.match(text)) and not _ROMAN.match(text) and text.upper() not in lex.concept_acronyms)
+
+
+def _cap(tok) -> bool:
+    t = tok.text
+    return t[:1].isupper() and any(c.isalpha() for c in t)
+
+
+class _Scan:
+    """The tokens of one doc that discovery may use, and which linked entity covers each."""
+
+    def __init__(self, doc, linked: list, place_kinds: frozenset, org_kinds: frozenset):
+        self.doc = doc
+        self.entity_at: dict[int, object] = {}
+        for span in linked:
+            for i in range(span.start, span.end):
+                self.entity_at[i] = span
+        self.place_kinds = place_kinds
+        self.org_kinds = org_kinds
+
+    def is_place(self, i: int) -> bool:
+        span = self.entity_at.get(i)
+        return span is not None and span.label_ in self.place_kinds
+
+    def is_org(self, i: int) -> bool:
+        span = self.entity_at.get(i)
+        return span is not None and span.label_ in self.org_kinds
+
+
+def _runs(scan: _Scan, lex: OrgLexicon):
+    """Maximal runs of capitalised words and the small words between them, within one line of a sentence.
+
+    A linked place may stand inside a name ("Government of X"), a linked organisation only at its start
+    ("X Centre for Data"); other linked names end a run.
+    """
+    doc = scan.doc
+    run: list = []
+
+    def flush():
+        while run and (run[-1].lower_ in lex.connectors or not _cap(run[-1])):
+            run.pop()
+        if run:
+            yield list(run)
+        run.clear()
+
+    for tok in doc:
+        if tok.is_sent_start:
+            yield from flush()
+        org = scan.is_org(tok.i)
+        capital = _cap(tok) and not tok.is_space
+        if org and run and not all(scan.is_org(t.i) for t in run):
+            yield from flush()
+        if org or capital:
+            run.append(tok)
+        elif run and tok.lower_ in lex.connectors and not tok.is_space:
+            run.append(tok)
+        else:
+            yield from flush()
+        if "\n" in tok.whitespace_ or "\n" in tok.text:
+            yield from flush()
+    yield from flush()
+
+
+@dataclass(frozen=True)
+class _Name:
+    start: int      # token offsets
+    end: int
+    kind: str
+    words: tuple
+
+
+def _pieces(run: list, scan: _Scan, lex: OrgLexicon) -> list[_Name]:
+    """The organisation names in a run: split at "and" where both sides are names of their own."""
+    # Drop what comes before the name: a capitalised sentence opener ("In", "Support"), determiners.
+    while run and (run[0].lower_ in lex.generic or run[0].lower_ in lex.connectors
+                   or (run[0].is_sent_start and run[0].is_stop)):
+        run = run[1:]
+    if not run:
+        return []
+    parts: list[list] = [[]]
+    for tok in run:
+        if tok.lower_ in {"and", "&"}:
+            parts.append([])
+        else:
+            parts[-1].append(tok)
+    names: list[_Name] = []
+    pending: list = []
+    for part in parts:
+        # "Ministry of Health and Population": the right side alone is no name, so it belongs to the left;
+        # "X and the Y" joins two noun phrases.
+        if pending and part and part[0].lower_ != "the" and (
+                _qualify(part, scan, lex) is None
+                or (_qualify(pending, scan, lex) is None and not any(t is not None and t.i in scan.entity_at for t in pending))):
+            pending = pending + [None] + part     # "Real Estate and Registration Department"
+            continue
+        if pending:
+            names += _as_name(pending, scan, lex)
+        pending = part
+    if pending:
+        names += _as_name(pending, scan, lex)
+    return names
+
+
+def _as_name(tokens: list, scan: _Scan, lex: OrgLexicon) -> list[_Name]:
+    toks = [t for t in tokens if t is not None]
+    while toks and toks[0].lower_ in lex.generic | lex.connectors:
+        toks = toks[1:]
+    while toks and toks[-1].lower_ in lex.connectors:
+        toks = toks[:-1]
+    kind = _qualify(toks, scan, lex)
+    if kind is None:
+        return []
+    doc = scan.doc
+    words = tuple(t.text for t in doc[toks[0].i:toks[-1].i + 1] if not t.is_space)
+    return [_Name(toks[0].i, toks[-1].i + 1, kind, words)]
+
+
+def _qualify(toks: list, scan: _Scan, lex: OrgLexicon) -> str | None:
+    """The kind of organisation the words name, or None when they are no organisation's name."""
+    toks = [t for t in toks if not t.is_space]
+    while toks and toks[0].lower_ in lex.generic | lex.connectors:
+        toks = toks[1:]
+    if len(toks) < 2 or all(scan.is_org(t.i) for t in toks) or all(scan.is_place(t.i) for t in toks):
+        return None
+    if any(len(t.text.rstrip(".")) < 2 and t.text != "&" for t in toks) or any(t.lower_ in lex.not_words for t in toks):
+        return None                      # "A. Mission": a list letter; "Government in April": a date
+    letters = [t.text for t in toks if any(c.isalpha() for c in t.text) and t.lower_ not in lex.connectors]
+    if len(letters) >= 2 and all(w.isupper() for w in letters):
+        return None                      # an all-capitals heading ("NATIONAL SOCIETY ACTIONS")
+    first_comp = next((k for k, t in enumerate(toks) if k > 0 and t.lower_ in lex.complement), len(toks))
+    head_zone = toks[:first_comp]
+    head = head_zone[-1]
+    if scan.entity_at.get(head.i) is not None or head.lower_ in lex.not_heads:
+        return None
+    text = " ".join(t.lower_ for t in toks)
+    kind = next((k for phrase, k in lex.phrases.items() if phrase in text), None) or lex.head_kind(head.text)
+    if kind is None or not _cap(head):
+        return None
+    before = toks[0].i - 1
+    if before >= 0 and scan.doc[before].lower_ in {"a", "an", "one", "each", "every", "any", "per"}:
+        return None                      # "each community has one Alert Committee": a kind of body
+    named = [t for t in toks if t.lower_ not in lex.connectors and lex.head_kind(t.text) is None]
+    if not named or all(scan.is_org(t.i) for t in named) or " ".join(t.lower_ for t in toks) in lex.phrases:
+        return None                      # "Task Force", "UNICEF Office": a kind of body or a unit, no name
+    if head.lower_ not in lex.heads and not any(phrase in text for phrase in lex.phrases):
+        return None                      # a plural head names a class of bodies ("UN Agencies", "Regional Offices")
+    if len(head_zone) == 2 and head_zone[0].lower_ in lex.generic_adjectives and len(toks) == 2:
+        return None                      # "National Society", "Federal Government": a kind of body, no name
+    return kind
+
+
+def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
+                           place_kinds: frozenset = frozenset({"country", "region", "supranational_region"}),
+                           ner_orgs: list | None = None, org_kinds: frozenset = frozenset()) -> list[Found]:
+    """Organisations named in `doc` that no `linked` gazetteer span covers, merged one per organisation."""
+    lex = lex or load_org_lexicon()
+    scan = _Scan(doc, linked, place_kinds, org_kinds)
+    ner_spans = {(s.start, s.end) for s in (ner_orgs or [])}
+    ner_tokens = {i for s in (ner_orgs or []) for i in range(s.start, s.end)}
+    names: list[_Name] = []
+    for run in _runs(scan, lex):
+        names += _pieces(run, scan, lex)
+
+    groups: dict[tuple, Found] = {}
+    group_of_name: dict[tuple, tuple] = {}
+
+    def add(name: _Name, how: str) -> Found:
+        key = tuple(_norm_words(list(name.words), lex.spellings))
+        found = groups.get(key)
+        if found is None:
+            found = groups[key] = Found(" ".join(name.words), name.kind, how)
+        found.names.add(" ".join(name.words))
+        found.spans.append((name.start, name.end))
+        found.ner = found.ner or any(i in ner_tokens for i in range(name.start, name.end))
+        if CONFIDENCE[how] > CONFIDENCE[found.how]:
+            found.how = how
+        group_of_name[(name.start, name.end)] = key
+        return found
+
+    for name in names:
+        add(name, "name-shape")
+
+    # Acronym definitions, both orders: "Long Name (ACR)" and "ACR (Long Name)". An acronym defined by words
+    # that name no organisation ("Country Programme Document (CPD)", "water, sanitation and hygiene (WASH)")
+    # is a concept and never becomes one.
+    acronyms: dict[str, tuple] = {}
+    concepts: set[str] = set()
+    by_end = {n.end: n for n in names}
+    by_start = {n.start: n for n in names}
+    for tok in doc:
+        if tok.text != "(":
+            continue
+        close = next((t.i for t in doc[tok.i + 1:tok.i + 12] if t.text == ")"), None)
+        if close is None:
+            continue
+        inside = [t for t in doc[tok.i + 1:close] if not t.is_space]
+        if len(inside) == 1 and _ACRONYM.match(inside[0].text) and tok.i not in by_end \
+                and _defined_by_words(doc, tok.i, inside[0].text, lex):
+            concepts.add(inside[0].text)
+        if len(inside) == 1 and _is_acronym(inside[0].text, lex) and tok.i in by_end:
+            name = by_end[tok.i]
+            if inside[0].text[0].upper() == strip_accents(name.words[0])[0].upper() or \
+                    inside[0].text.upper() in _initials([w.lower() for w in name.words], lex.connectors):
+                acronyms[inside[0].text] = group_of_name[(name.start, name.end)]
+                groups[acronyms[inside[0].text]].how = "acronym-definition"
+        elif inside and tok.i > 0 and _is_acronym(doc[tok.i - 1].text, lex) and tok.i - 1 not in scan.entity_at \
+                and inside[0].i in by_start and by_start[inside[0].i].end == close:
+            name = by_start[inside[0].i]
+            acronyms[doc[tok.i - 1].text] = group_of_name[(name.start, name.end)]
+            groups[acronyms[doc[tok.i - 1].text]].how = "acronym-definition"
+
+    # Prefix modifiers: "Ministry of Health" is the "Federal Ministry of Health" the report also names.
+    keys = sorted(groups, key=len, reverse=True)
+    merged_into: dict[tuple, tuple] = {}
+    for short in keys:
+        for long in keys:
+            if len(long) > len(short) and long[len(long) - len(short):] == short \
+                    and all(w in lex.modifiers for w in long[:len(long) - len(short)]):
+                merged_into[short] = merged_into.get(long, long)
+                break
+    for short, long in merged_into.items():
+        target, source = groups[long], groups.pop(short)
+        target.names |= source.names
+        target.spans += source.spans
+        target.ner = target.ner or source.ner
+        for acr, k in list(acronyms.items()):
+            if k == short:
+                acronyms[acr] = long
+
+    # Bare acronyms: defined ones, ones whose letters are a found name's initials, and ones a list or a cue
+    # puts beside an organisation.
+    initials: dict[str, tuple] = {}
+    for key in groups:
+        for ini in _initials(list(key), lex.connectors):
+            if len(ini) >= 2:
+                initials.setdefault(ini, key)
+    linked_acronyms = {s.text.upper(): s.kb_id_ for s in linked if s.label_ in org_kinds and _ACRONYM.match(s.text)}
+    for key, found in groups.items():
+        found.link = next((linked_acronyms[i] for i in _initials(list(key), lex.connectors) if i in linked_acronyms), None)
+    org_tokens = {i for i, s in scan.entity_at.items() if s.label_ in org_kinds}
+    org_tokens |= {i for f in groups.values() for s, e in f.spans for i in range(s, e)}
+    slot_acronyms: dict[str, str] = {}
+    for tok in doc:
+        text = tok.text
+        if tok.i in scan.entity_at or tok.i in org_tokens or not _is_acronym(text, lex) or len(text) < 3:
+            continue
+        if text in acronyms or text in concepts:
+            continue
+        if text.upper() in initials:
+            acronyms[text] = initials[text.upper()]
+            continue
+        how = _slot(tok, org_tokens, lex)
+        if how and text not in slot_acronyms:
+            slot_acronyms[text] = how
+    for text, how in slot_acronyms.items():
+        key = (text.lower(),)
+        if key not in groups:
+            groups[key] = Found(text, "organization", how)
+        acronyms[text] = key
+
+    for tok in doc:
+        key = acronyms.get(tok.text)
+        if key is not None and tok.i not in scan.entity_at and key in groups:
+            found = groups[key]
+            if (tok.i, tok.i + 1) not in found.spans and not any(s <= tok.i < e for s, e in found.spans):
+                found.spans.append((tok.i, tok.i + 1))
+                found.acronyms.add(tok.text)
+                found.ner = found.ner or (tok.i, tok.i + 1) in ner_spans or tok.i in ner_tokens
+
+    out = []
+    for key, found in groups.items():
+        longest = max(found.names, key=lambda n: (len(n.split()), n), default=None)
+        if longest:
+            found.label = longest
+        if not found.names and not found.acronyms:
+            continue
+        found.spans.sort()
+        out.append(found)
+    return out
+
+
+def _defined_by_words(doc, paren: int, acronym: str, lex: OrgLexicon) -> bool:
+    """Whether the words just before "(ACR)" spell the acronym: its definition, in any case."""
+    want = acronym.upper()
+    start = max(0, paren - 10)
+    words = [t for t in doc[start:paren] if not t.is_punct and not t.is_space]
+    for k in range(len(words)):
+        tail = [strip_accents(t.lower_) for t in words[k:]]
+        if tail and tail[0] not in lex.connectors and want in _initials(tail, lex.connectors):
+            return True
+    return False
+
+
+def _slot(tok, org_tokens: set, lex: OrgLexicon) -> str | None:
+    """How a bare acronym is placed as an organisation: in a list with one, or in a relation cue's slot."""
+    doc = tok.doc
+    for step in (-1, 1):
+        j = tok.i + step
+        while 0 <= j < len(doc) and (doc[j].lower_ in _LIST_WORDS) and "\n" not in doc[j].whitespace_:
+            j += step
+        if 0 <= j < len(doc) and j in org_tokens and abs(j - tok.i) > 1:
+            return "list-slot"
+    if tok.dep_ in ("conj", "appos") and tok.head.i in org_tokens:
+        return "list-slot"
+    if any(c.dep_ == "conj" and c.i in org_tokens for c in tok.children):
+        return "list-slot"
+    if tok.dep_ == "pobj" and tok.head.lower_ in _SLOT_PREPS:
+        return "cue-slot"
+    if tok.dep_ in ("compound", "nmod", "poss") and tok.head.lower_ in _STAFF_NOUNS:
+        return "cue-slot"
+    return None
+
+
+def organisation_entities(found: list[Found], focus: tuple[str, ...]) -> dict[str, EntityInfo]:
+    """One entity per found organisation, keyed so the same body is one IRI across reports: a national
+    body or a bare acronym by country and name, any other by its normalised name."""
+    out = {}
+    country = focus[0].lower() if focus else None
+    for f in found:
+        slug = _slug(f.label)
+        national = f.kind == "government_body" or not f.names
+        key = f"org/{country}-{slug}" if national and country else f"org/{slug}"
+        aliases = tuple(sorted((f.names | f.acronyms) - {f.label}))
+        out[id(f)] = EntityInfo(key=key, kind=f.kind, label=f.label, aliases=aliases,
+                                country=focus[0] if national and focus else None,
+                                found_by=f"discover:{f.how}", confidence=round(f.confidence, 2))
+    return out
+
+
+__all__ = ["DiscoveryError", "Found", "discover_organisations", "load_org_lexicon", "organisation_entities"]
