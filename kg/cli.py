@@ -19,9 +19,9 @@ console = Console(stderr=True, soft_wrap=True)
 stdout = Console(soft_wrap=True)
 
 
-@contextmanager
-def _errors():
-    """Known errors become one clear line on stderr and exit code 1; Ctrl-C exits 130."""
+def _known_errors() -> tuple:
+    """The error classes the CLI reports as one line; imported only when an error happens (importing every
+    module up front costs a second on each `kg query`)."""
     from extract.gazetteer import GazetteerError
     from extract.report import ReportError
     from kg.eval import EvalError
@@ -32,6 +32,14 @@ def _errors():
     from kg.serve import ServeError
     from kg.store import StoreError
     from kg.query import QueryError
+
+    return (ReportError, EvalError, OutputError, GazetteerError, PageError, NetworkError, PushError, ServeError,
+            StoreError, QueryError)
+
+
+@contextmanager
+def _errors():
+    """Known errors become one clear line on stderr and exit code 1; Ctrl-C exits 130."""
 
     def show_warning(message, category, *args, **kwargs):
         console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
@@ -44,12 +52,14 @@ def _errors():
     old_term = signal.signal(signal.SIGTERM, stop)   # a kill cleans up the staging folder like Ctrl-C
     try:
         yield
-    except (ReportError, EvalError, OutputError, GazetteerError, PageError, NetworkError, PushError, ServeError, StoreError, QueryError) as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
-        raise typer.Exit(1)
     except KeyboardInterrupt:
         console.print("[red]interrupted:[/red] nothing was written; the previous output is unchanged")
         raise typer.Exit(130)
+    except Exception as exc:
+        if isinstance(exc, typer.Exit) or not isinstance(exc, _known_errors()):
+            raise
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(1)
     finally:
         warnings.showwarning = old
         signal.signal(signal.SIGTERM, old_term)
@@ -104,61 +114,42 @@ def pages(out: Path = out_option):
 
 @app.command("eval")
 def eval_(out: Path = out_option,
-          gold: Optional[Path] = typer.Option(None, help="Folder of gold files entities.tsv, relations.tsv, results.tsv "
-                                              "(default: the Mali 2021 evaluation files), or one entities TSV."),
-          report: str = typer.Option("unicef-mali-2021-country-office-annual-report", help="Slug of the report to score."),
-          show: int = typer.Option(50, help="How many misses and false hits to list per table.")):
-    """Score the built graph against gold files: entities, relations, outcome-SDG links, results."""
-    from kg.eval import evaluate
+          gold: Optional[Path] = typer.Option(None, help="A gold folder (entities.tsv, relations.tsv, results.tsv, "
+                                              "questions.json; default: the Mali 2021 gold) or one entities TSV."),
+          report: Optional[str] = typer.Option(None, help="Slug of the report to score (default: questions.json's "
+                                               "\"report\", else the gold folder's name)."),
+          all_: bool = typer.Option(False, "--all", help="Score every gold folder of --gold-root whose report is built."),
+          gold_root: Optional[Path] = typer.Option(None, help="Folder of gold folders for --all (default: tests/eval)."),
+          show: Optional[int] = typer.Option(None, help="How many misses, false hits and answers to list per table "
+                                             "(default 50; with --all, 0: the summary only)."),
+          questions: bool = typer.Option(True, help="Ask questions.json's questions (--no-questions skips them).")):
+    """Score the built graph against gold files: entities, relations, outcome-SDG links, results, questions."""
+    from kg.eval import evaluate, evaluate_all
+    from kg.eval.render import render_evaluation, render_summary
 
     with _errors():
-        ev = evaluate(out, gold, report)
-    _score_table(f"entities of {report}", ev.entities.per_kind, ev.entities.overall)
-    for kind, label in ev.entities.misses[:show]:
-        stdout.print(f"miss\t{kind}\t{label}", highlight=False)
-    for kind, label, iri in ev.entities.false_hits[:show]:
-        stdout.print(f"false hit\t{kind}\t{label}\t{iri}", highlight=False)
-    if ev.relations is not None:
-        _score_table("relations", ev.relations.per_type, ev.relations.overall)
-        for m in ev.relations.misses[:show]:
-            stdout.print(f"miss\t{m.relation}\t{m.subject}\t{m.object}", highlight=False)
-        for kind, a, b, evidence in ev.relations.false_hits[:show]:
-            stdout.print(f"false hit\t{kind}\t{a}\t{b}\t{evidence[:100]}", highlight=False)
-    if ev.sdgs is not None:
-        s = ev.sdgs
-        stdout.print(f"outcome->SDG links: core {s.core_found}/{s.core} ({s.core_recall:.3f}), secondary "
-                     f"{s.secondary_found}/{s.secondary}, core below secondary: {len(s.order_violations)}; "
-                     f"theme->SDG ties {s.ties_found}/{s.ties} ({s.tie_recall:.3f})", highlight=False)
-        from kg.eval_sdgs import render_matrix
-        stdout.print(render_matrix(s), highlight=False)
-        for outcome, goal, status in s.misses[:show]:
-            stdout.print(f"miss\tcontributes_to\t{outcome}\tSDG {goal}\t{status}", highlight=False)
-    if ev.results is not None:
-        r = ev.results
-        stdout.print(f"results: recall {r.recall:.3f} ({r.found}/{r.gold} gold found, {r.predicted} extracted; "
-                     f"value and unit exact)", highlight=False)
-        for m in r.misses[:show]:
-            stdout.print(f"miss\tresult\t{m.get('value')}\t{m.get('unit')}\t{m.get('what')}", highlight=False)
-
-
-def _score_table(title: str, per_kind: dict, overall) -> None:
-    table = Table(title=title)
-    for col in ("kind", "precision", "recall", "F1", "gold", "predicted"):
-        table.add_column(col, justify="left" if col == "kind" else "right")
-    for kind, s in per_kind.items():
-        table.add_row(kind, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}", str(s.gold), str(s.pred))
-    o = overall
-    table.add_row("[b]overall[/b]", f"{o.precision:.3f}", f"{o.recall:.3f}", f"{o.f1:.3f}", str(o.gold), str(o.pred))
-    stdout.print(table)
+        if all_:
+            evset = evaluate_all(out, gold_root, questions)
+            lines = [x for ev in evset.evaluations for x in render_evaluation(ev, show)] if show else []
+            lines += render_summary(evset)
+        else:
+            lines = render_evaluation(evaluate(out, gold, report, questions=questions), 50 if show is None else show)
+    shown = stdout if stdout.is_terminal else Console(soft_wrap=True, width=160)   # piped: room for every column
+    for line in lines:
+        if isinstance(line, str):       # tab-separated lines stay tab-separated (rich would expand the tabs)
+            shown.file.write(line + "\n")
+        else:
+            shown.print(line)
 
 
 @app.command()
 def query(query: Optional[str] = typer.Argument(None, help="A query name (see --list), a .rq file, or SPARQL text."),
-          param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="key=value; a label, entity key or IRI."),
-          fmt: str = typer.Option("table", "--format", "-f", help="table, csv, tsv or json (SPARQL 1.1 JSON results)."),
+          param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="key=value; a label, alias, entity key or IRI."),
+          fmt: str = typer.Option("table", "--format", "-f", help="table, csv, tsv (SPARQL 1.1 TSV) or json (SPARQL 1.1 JSON results)."),
           list_: bool = typer.Option(False, "--list", help="List the named queries and the question each answers."),
+          timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Seconds the query may run before it is stopped."),
           out: Path = out_option):
-    """Run a named SPARQL query, a .rq file or SPARQL text over the built graph (read-only)."""
+    """Run a named SPARQL query, a .rq file or SPARQL text over the built graph's store (read-only)."""
     from kg.query import QueryError, format_results, list_queries, run_query
 
     with _errors():
@@ -170,20 +161,79 @@ def query(query: Optional[str] = typer.Argument(None, help="A query name (see --
         pairs = [p.partition("=") for p in param or []]
         if any(not k or not eq for k, eq, _ in pairs):
             raise QueryError("--param takes key=value, e.g. --param org=UNICEF")
-        result = run_query(query, out, {k.strip(): v for k, _, v in pairs})
-        sys.stdout.write(format_results(result, fmt))
+        store = _open_store(out)
+        with _time_limit(timeout, "the query"):
+            text = format_results(run_query(query, store, {k.strip(): v for k, _, v in pairs}), fmt)
+    sys.stdout.write(text)
+
+
+def _open_store(out: Path):
+    """The build's store, saying so on a terminal when it has to be made first (once per build)."""
+    from kg.query import open_store
+    from kg.store import store_is_fresh
+
+    if store_is_fresh(out) or not (out / "graph.trig").is_file():
+        return open_store(out)
+    with console.status(f"making {out}/store/ from {out}/graph.trig (once per build)..."):
+        return open_store(out)
+
+
+@contextmanager
+def _time_limit(seconds: float, what: str):
+    """Oxigraph cannot be interrupted inside a query, so past the limit the process ends with one clear line
+    (nothing has been written to stdout: results are printed only once complete)."""
+    import os
+    import threading
+
+    def expire():
+        sys.stderr.write(f"error: {what} ran longer than {seconds:g} s and was stopped; narrow it (a --param, a "
+                         f"LIMIT) or give more time with --timeout\n")
+        sys.stderr.flush()
+        os._exit(1)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 @app.command()
-def ask(question: str = typer.Argument(..., help="A question in plain words, e.g. \"Who funds WFP in Haiti?\""),
+def ask(question: Optional[str] = typer.Argument(None, help="A question in plain words, e.g. \"Who funds WFP in Haiti?\"; "
+                                                 "none: read questions line by line from the terminal or stdin."),
         fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+        all_: bool = typer.Option(False, "--all", help="Every answer of the relation query, ranked, not only those "
+                                  "whose evidence carries the question."),
+        timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Seconds one question may take."),
         out: Path = out_option):
     """Answer a plain-language question from the built graph, with the evidence and the SPARQL it ran."""
     from kg.ask import answer, render_answer
-    from kg.query import load_graph
 
     with _errors():
-        sys.stdout.write(render_answer(answer(question, load_graph(out)), fmt))
+        store = _open_store(out)
+        if question is not None:
+            with _time_limit(timeout, "the question"):
+                text = render_answer(answer(question, store, every=all_), fmt)
+            sys.stdout.write(text)
+            return
+        if sys.stdin.isatty():
+            import readline  # noqa: F401  (line editing and history for input())
+            console.print("Ask a question per line; an empty line or Ctrl-D ends.", highlight=False)
+        while True:
+            try:
+                line = input("? " if sys.stdin.isatty() else "")
+            except EOFError:
+                break
+            if not line.strip():
+                if sys.stdin.isatty():
+                    break
+                continue
+            with _time_limit(timeout, "the question"):
+                text = render_answer(answer(line, store, every=all_), fmt)
+            sys.stdout.write(text + ("\n" if fmt == "text" else ""))
+            sys.stdout.flush()
 
 
 @app.command()
@@ -205,17 +255,55 @@ def serve(out: Path = out_option,
 
 
 @app.command()
-def push(endpoint: str = typer.Option(..., "--endpoint", help="Graph Store Protocol URL of a SPARQL store "
-                                      "(Oxigraph /store, Fuseki /ds/data, GraphDB .../rdf-graphs/service)."),
+def push(endpoint: str = typer.Option(..., "--endpoint", help="The store's root (http://host:port; its paths are found "
+                                      "by probing) or its Graph Store URL (Oxigraph /store, Fuseki /DATASET/data, "
+                                      "Virtuoso /sparql-graph-crud-auth)."),
          out: Path = out_option,
-         update_endpoint: Optional[str] = typer.Option(None, help="SPARQL Update URL, if the store has no Graph Store Protocol.")):
-    """Replace each report's named graph in an external SPARQL store with the graph built in out/."""
-    from kg.push import push as push_graphs
+         update_endpoint: Optional[str] = typer.Option(None, help="SPARQL Update URL, if the store has no Graph Store Protocol."),
+         query_endpoint: Optional[str] = typer.Option(None, help="SPARQL Query URL, for the counts and --check "
+                                                      "(default: found beside the endpoint)."),
+         user: Optional[str] = typer.Option(None, help="User for HTTP Basic or Digest auth; the password is read from "
+                                            "KG_PUSH_PASSWORD, or prompted for."),
+         asserted_only: bool = typer.Option(False, "--asserted-only", help="Send only what was read, without the entailments "
+                                            "the endpoint serves."),
+         chunk: Optional[int] = typer.Option(None, help="Triples per request (default 20,000 with the Graph Store "
+                                             "Protocol, 1,000 with SPARQL Update)."),
+         timeout: float = typer.Option(120.0, help="Seconds to wait for the store to answer one request."),
+         check: bool = typer.Option(False, "--check", help="Push nothing: run every library query on the store and on "
+                                    "the local graph, and report any difference in rows (exit 1 if any).")):
+    """Replace each report's named graph (and the ontology and candidates graphs) in an external SPARQL store."""
+    import os
+
+    from kg.push import check as check_store, push as push_graphs
 
     with _errors():
-        pushed = push_graphs(out, endpoint, update_endpoint)
+        password = None
+        if user:
+            password = os.environ.get("KG_PUSH_PASSWORD")
+            if password is None:
+                if not sys.stdin.isatty():
+                    console.print(f"[red]error:[/red] no password for {user}: set KG_PUSH_PASSWORD "
+                                  f"(it is never taken on the command line)", highlight=False)
+                    raise typer.Exit(1)
+                password = typer.prompt(f"password for {user}", hide_input=True, err=True)
+        if check:
+            diffs = check_store(out, endpoint, query_endpoint, user, password, timeout)
+        else:
+            pushed = push_graphs(out, endpoint, update_endpoint, query_endpoint, user, password, asserted_only,
+                                 chunk, timeout=timeout)
+    if check:
+        for d in diffs:
+            stdout.print(f"differs\t{d.query}\t{d.remote_rows} rows on the store, {d.local_rows} here"
+                         + (f"\t{d.note}" if d.note else ""), highlight=False)
+        if diffs:
+            console.print(f"[red]error:[/red] {len(diffs)} library queries answer differently on {endpoint}", highlight=False)
+            raise typer.Exit(1)
+        stdout.print(f"every library query gives the same rows on {endpoint} as here", highlight=False)
+        return
     for p in pushed:
-        stdout.print(f"{p.graph}\t{p.triples} triples\t{p.method}\t{p.seconds:.2f} s", highlight=False)
+        stdout.print(f"{p.graph}\t{p.triples} triples\t{p.method}\t{p.requests} request(s)\t{p.seconds:.2f} s", highlight=False)
+    stdout.print(f"pushed {sum(p.triples for p in pushed)} triples in {len(pushed)} graphs; the store holds them all "
+                 f"(counted per graph)", highlight=False)
 
 
 def main() -> None:  # pragma: no cover - entry point for `python -m kg.cli`
