@@ -26,12 +26,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[model,test]'
 	touch $(STAMP)
 
-# Debian packages the tests need: a real browser (chromium) and an independent Turtle parser (rapper).
+# Debian packages the tests need: a real browser (chromium), an independent Turtle parser (rapper) and
+# libseccomp (kg serve's query workers run under a seccomp filter that keeps them off the network).
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v rapper >/dev/null; then \
+	@if ! command -v chromium >/dev/null || ! command -v rapper >/dev/null || ! ldconfig -p | grep -q libseccomp.so.2; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium raptor2-utils >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium raptor2-utils libseccomp2 >/dev/null; \
 	fi
 
 bench: setup

@@ -9,6 +9,7 @@ import queue
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +21,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 MAX_BODY = 1024 * 1024
 MAX_RESULT = 64 * 1024 * 1024
 WORKER_MEMORY = 4 * 1024 ** 3  # address-space cap per query worker (its copy of the store included), so one query cannot exhaust the machine
+
+CACHE_BYTES = 256 * 1024 ** 2  # answers kept per served build (identical requests are answered from here)
+WATCH_S = 0.25  # how often the folder is checked for a finished build
 
 QUERY_PAGE = Path(__file__).resolve().parent / "assets" / "query.html"
 HIDDEN_DIRS = ("store",)  # the database files are not pages
@@ -97,6 +101,83 @@ def negotiate(accept: str, offers: list[str]) -> str | None:
     return best
 
 
+# ---------------------------------------------------------------- what a query may do
+
+READ_ONLY = "this endpoint is read-only: SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...) is refused"
+REMOTE = {  # parse-tree nodes that would read data from elsewhere, and why they are refused
+    "ServiceGraphPattern": "SERVICE is refused: this endpoint answers from its own graph and calls no other endpoint",
+    "DatasetClause": "FROM and FROM NAMED are refused: this endpoint answers from the built graph only "
+                     "(read one report's graph with GRAPH <report IRI> { ... })",
+}
+UNSTABLE = {"Builtin_NOW", "Builtin_RAND", "Builtin_UUID", "Builtin_STRUUID"}  # answers differ per run: not cached
+
+
+def _node_names(tree):
+    """The names of every node of an rdflib SPARQL parse tree (CompValue), depth first."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack = [tree]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, CompValue):
+            yield n.name
+            stack.extend(dict.values(n))
+        elif isinstance(n, (ParseResults, list, tuple)):
+            stack.extend(n)
+
+
+@functools.lru_cache(maxsize=4096)
+def check_query(text: str) -> bool:
+    """Refuse (QueryRejected, 400) anything but a query of the served graph; return whether its answer may be cached.
+
+    Decided by rdflib's SPARQL parser before Oxigraph sees the text: SERVICE (which Oxigraph evaluates by
+    fetching the URL), FROM / FROM NAMED, and any Update (LOAD, INSERT, ...), however written (any case,
+    comments, \\u escapes, nested in subqueries). Text the parser cannot read is refused, not passed on.
+    """
+    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+
+    try:
+        tree = parseQuery(text)
+    except Exception as exc:  # pyparsing's ParseException, or rdflib's own errors on bad escapes and IRIs
+        try:
+            parseUpdate(text)
+        except Exception:
+            raise QueryRejected(400, f"SPARQL syntax error: {' '.join(str(exc).split())}") from None
+        raise QueryRejected(400, READ_ONLY) from None
+    names = set(_node_names(tree))
+    for name, why in REMOTE.items():
+        if name in names:
+            raise QueryRejected(400, why)
+    return not names & UNSTABLE
+
+
+@functools.cache
+def query_prefixes() -> dict[str, str]:
+    """The prefixes `kg query` predeclares (the prologue its prepared queries get), predeclared here the same way."""
+    from kg.query import load_query
+
+    return {p: str(ns) for p, ns in load_query("ASK {}").prepared.prologue.namespace_manager.namespaces()}
+
+
+def close_network() -> None:
+    """Shut this process off the network: opening any socket but a local (Unix) one fails from now on.
+
+    The second lock behind check_query: Oxigraph has no switch to turn SERVICE off, so a query worker runs
+    under a seccomp filter (libseccomp, all threads), and a SERVICE that got past the check cannot connect.
+    """
+    import errno
+    import socket
+
+    import pyseccomp as seccomp
+
+    f = seccomp.SyscallFilter(seccomp.ALLOW)
+    f.set_attr(seccomp.Attr.CTL_TSYNC, 1)
+    f.add_rule(seccomp.ERRNO(errno.EACCES), "socket", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))
+    f.add_rule(seccomp.ERRNO(errno.ENOSYS), "io_uring_setup")  # io_uring opens sockets without socket()
+    f.load()
+
+
 # ---------------------------------------------------------------- query workers
 
 def _content_type(mtype: str) -> str:
@@ -135,17 +216,14 @@ def _prefixes() -> dict[str, str]:
 def _run_one(store, request: dict) -> tuple:
     import pyoxigraph as ox
 
-    kwargs = {}  # the store's default graph is already the union of the reports (see kg.store)
-    if request["default_graphs"]:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
-    if request["named_graphs"]:
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
     try:
-        result = store.query(request["query"], **kwargs)
+        cacheable = check_query(request["query"])
+    except QueryRejected as exc:
+        return ("error", exc.status, str(exc))
+    try:  # the store's default graph is already the union of the reports (see kg.store)
+        result = store.query(request["query"], prefixes=query_prefixes())
     except SyntaxError as exc:
-        return ("syntax", str(exc))
-    except ValueError as exc:  # e.g. a malformed graph IRI
-        return ("error", 400, f"bad request: {exc}")
+        return ("error", 400, f"SPARQL syntax error: {exc}")
     out = _Capped(request["max_result"])
     if isinstance(result, ox.QueryTriples):
         mtype = request["graph_type"]
@@ -162,7 +240,7 @@ def _run_one(store, request: dict) -> tuple:
         if mtype is None:
             return ("error", 406, "no acceptable format for query results; accept one of " + ", ".join(SOLUTION_TYPES))
         result.serialize(out, format=getattr(ox.QueryResultsFormat, SOLUTION_TYPES[mtype]))
-    return ("ok", _content_type(mtype), b"".join(out.parts))
+    return ("ok", _content_type(mtype), b"".join(out.parts), cacheable)
 
 
 def _work(out_dir: str, in_memory: bool, conn, memory: int | None) -> None:
@@ -175,8 +253,15 @@ def _work(out_dir: str, in_memory: bool, conn, memory: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     try:
         store = load_store(Path(out_dir), in_memory=in_memory)
+        query_prefixes(), check_query("ASK {}")  # import the parser and read the prefixes while files may be read
     except Exception as exc:
         conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    try:
+        close_network()
+    except Exception as exc:  # no libseccomp, or a kernel without seccomp: refuse to serve rather than serve open
+        conn.send(("failed", f"cannot shut the query worker off the network ({type(exc).__name__}: {exc}); "
+                             "kg serve needs Linux with libseccomp (Debian: libseccomp2)"))
         return
     conn.send(("ready",))
     while True:
@@ -219,6 +304,10 @@ class _Worker:
         self.conn.close()
 
 
+class _Retired(Exception):
+    """The pool was retired (a newer build is served) before a worker came free: ask the new pool."""
+
+
 class QueryPool:
     """Worker processes that each hold the store open; a query past its deadline is stopped by killing its worker.
 
@@ -236,6 +325,7 @@ class QueryPool:
         self.idle: queue.Queue = queue.Queue()
         self.workers: set[_Worker] = set()  # idle or busy, so close() ends them all
         self.closed = False
+        self.lock = threading.Lock()  # `closed` and the idle queue change together
         starting = [self._start() for _ in range(size)]
         for w in starting:
             why = w.wait_ready(300)
@@ -254,27 +344,42 @@ class QueryPool:
         self.workers.discard(w)
         w.kill()
 
+    def _release(self, w: _Worker) -> None:
+        """A worker done with its query goes back to the idle queue, or ends if the pool was retired meanwhile."""
+        with self.lock:
+            if not self.closed:
+                self.idle.put(w)
+                return
+        self._end(w)
+
     def _replace(self) -> None:
         def start():
             w = self._start()
-            if not w.wait_ready(300) and not self.closed:
-                self.idle.put(w)
-            else:
+            if w.wait_ready(300):
                 self._end(w)
+            else:
+                self._release(w)
         threading.Thread(target=start, daemon=True).start()
 
     def run(self, request: dict, timeout: float) -> tuple:
         """Run one query request: wait up to queue_s for a free worker, then allow it `timeout` seconds."""
-        try:
-            worker = self.idle.get(timeout=self.queue_s)
-        except queue.Empty:
-            raise QueryRejected(503, f"all {self.size} query workers stayed busy for {self.queue_s:g} s; try again shortly") from None
+        waited_until = time.monotonic() + self.queue_s
+        while True:
+            if self.closed:
+                raise _Retired
+            try:
+                worker = self.idle.get(timeout=0.2)
+                break
+            except queue.Empty:
+                if time.monotonic() > waited_until:
+                    raise QueryRejected(503, f"all {self.size} query workers stayed busy for {self.queue_s:g} s; "
+                                             "try again shortly") from None
         deadline = time.monotonic() + timeout
         try:
             worker.conn.send(request)
             if worker.conn.poll(max(0.0, deadline - time.monotonic())):
                 reply = worker.conn.recv()
-                self.idle.put(worker)
+                self._release(worker)
                 return reply
         except (EOFError, OSError):
             self._end(worker)
@@ -284,39 +389,155 @@ class QueryPool:
         self._replace()
         raise QueryRejected(503, f"the query ran past the {timeout:g} s time limit and was stopped")
 
+    def retire(self) -> None:
+        """Stop taking queries: idle workers end now, busy ones when their query is answered."""
+        with self.lock:
+            self.closed = True
+            idle = []
+            while not self.idle.empty():
+                idle.append(self.idle.get_nowait())
+        for w in idle:
+            self._end(w)
+
     def close(self) -> None:
-        self.closed = True
+        self.retire()
         for w in list(self.workers):
             self._end(w)
 
 
+# ---------------------------------------------------------------- answers kept per build
+
+class AnswerCache:
+    """Answers of identical requests against one build, least recently used dropped past a size in bytes.
+
+    A new build gets a new cache (see Endpoint.refresh), so nothing answered here is older than what is served.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.size = 0
+        self.items: OrderedDict = OrderedDict()
+        self.running: dict = {}  # key -> Event, so identical requests at once run the query once
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            hit = self.items.get(key)
+            if hit is not None:
+                self.items.move_to_end(key)
+            return hit
+
+    def put(self, key, answer: tuple[str, bytes]) -> None:
+        cost = len(answer[1]) + len(key[0])
+        if cost > self.limit // 8:
+            return  # one huge answer does not push out every other
+        with self.lock:
+            if key in self.items:
+                return
+            self.items[key] = answer
+            self.size += cost
+            while self.size > self.limit:
+                old, dropped = self.items.popitem(last=False)
+                self.size -= len(dropped[1]) + len(old[0])
+
+    def claim(self, key) -> threading.Event | None:
+        """None if this caller should run the query (and call done), else the Event to wait on."""
+        with self.lock:
+            event = self.running.get(key)
+            if event is None:
+                self.running[key] = threading.Event()
+            return event
+
+    def done(self, key) -> None:
+        with self.lock:
+            event = self.running.pop(key, None)
+        if event is not None:
+            event.set()
+
+
 # ---------------------------------------------------------------- SPARQL requests
 
-def is_update(text: str) -> bool:
-    """True when the text parses as a SPARQL 1.1 Update (it is never run here)."""
-    from rdflib.plugins.sparql.parser import parseUpdate
-
-    try:
-        parseUpdate(text)
-    except Exception:  # pyparsing's ParseException and friends: not an update
-        return False
-    return True
-
-
 @dataclass
-class Endpoint:
-    """What the handlers share: the folder served, the query workers and the limits."""
+class Build:
+    """One served build: which files it was made from, its query workers and its answers."""
 
-    root: Path
+    stamp: tuple | None
     pool: QueryPool
-    timeout_s: float
-    max_body: int = MAX_BODY
-    max_result: int = MAX_RESULT
+    cache: AnswerCache
+
+
+class Endpoint:
+    """What the handlers share: the folder served, the build being served, the limits; watches for new builds."""
+
+    def __init__(self, root: Path, timeout_s: float, workers: int, in_memory: bool = True,
+                 max_body: int = MAX_BODY, max_result: int = MAX_RESULT, cache_bytes: int = CACHE_BYTES, log=None):
+        self.root, self.timeout_s, self.workers, self.in_memory = Path(root), timeout_s, workers, in_memory
+        self.max_body, self.max_result, self.cache_bytes = max_body, max_result, cache_bytes
+        self.log = log
+        self.build = self._open()
+        self._failed: tuple | None = None  # a build that could not be served; retried when the folder changes again
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    @property
+    def pool(self) -> QueryPool:
+        return self.build.pool
+
+    def _open(self) -> Build:
+        """The build in the folder now: its store made (once) and its query workers started."""
+        from kg.store import build_stamp
+
+        stamp = build_stamp(self.root)  # before loading: a build landing meanwhile is seen as a change next time
+        # the first worker makes out/store/ if the build has none yet (the others wait for it and reuse it)
+        return Build(stamp, QueryPool(self.root, self.workers, self.in_memory), AnswerCache(self.cache_bytes))
+
+    def refresh(self) -> bool:
+        """Serve the folder's build if it changed since the served one was opened; True if it did."""
+        from kg.store import StoreError, build_stamp
+
+        stamp = build_stamp(self.root)
+        if stamp is None or stamp in (self.build.stamp, self._failed):
+            return False  # mid-swap, unchanged, or known broken
+        try:
+            new = self._open()
+        except (StoreError, ServeError, OSError) as exc:
+            if build_stamp(self.root) == stamp:  # the build itself is at fault, not a swap under our feet
+                self._failed = stamp
+                self._say(f"{self.root}: the new build cannot be served ({exc}); still serving the previous one")
+            return False
+        old, self.build = self.build, new
+        old.pool.retire()
+        self._say(f"{self.root}: serving the new build")
+        return True
+
+    def watch(self, interval: float = WATCH_S) -> None:
+        """Check the folder every `interval` seconds and serve a finished build as soon as it lands."""
+        def loop():
+            while not self._stop.wait(interval):
+                try:
+                    self.refresh()
+                except Exception as exc:  # the watcher keeps watching; the old build keeps being served
+                    self._say(f"{self.root}: checking for a new build failed: {type(exc).__name__}: {exc}")
+        self._watcher = threading.Thread(target=loop, daemon=True, name="kg-build-watcher")
+        self._watcher.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(5)
+        self.build.pool.close()
+
+    def _say(self, line: str) -> None:
+        if self.log:
+            self.log(line)
 
     def answer(self, params: dict[str, list[str]], accept: str) -> tuple[str, bytes]:
         """Run the SPARQL query in `params` and return (content type, body); refusals raise QueryRejected."""
         if "update" in params:
-            raise QueryRejected(403, "this endpoint is read-only: SPARQL Update is refused")
+            raise QueryRejected(400, READ_ONLY)
+        if "default-graph-uri" in params or "named-graph-uri" in params:
+            raise QueryRejected(400, "default-graph-uri and named-graph-uri are refused: this endpoint answers from "
+                                     "the built graph only (read one report's graph with GRAPH <report IRI> { ... })")
         queries = params.get("query", [])
         if len(queries) != 1 or not queries[0].strip():
             raise QueryRejected(400, "give exactly one SPARQL query (the `query` parameter, or a POST body of type application/sparql-query)")
@@ -327,20 +548,46 @@ class Endpoint:
             accept = FORMAT_PARAM[fmt]
         request = {
             "query": queries[0],
-            "default_graphs": params.get("default-graph-uri", []),
-            "named_graphs": params.get("named-graph-uri", []),
             "solution_type": negotiate(accept, list(SOLUTION_TYPES)),
             "graph_type": negotiate(accept, list(GRAPH_TYPES)),
             "max_result": self.max_result,
         }
-        reply = self.pool.run(request, self.timeout_s)
-        if reply[0] == "ok":
-            return reply[1], reply[2]
-        if reply[0] == "syntax":
-            if is_update(queries[0]):
-                raise QueryRejected(403, "this endpoint is read-only: SPARQL Update is refused")
-            raise QueryRejected(400, f"SPARQL syntax error: {reply[1]}")
-        raise QueryRejected(reply[1], reply[2])
+        key = (request["query"], request["solution_type"], request["graph_type"])
+        for _ in range(3):  # a build swapped in while this waited for a worker: ask the new one
+            build = self.build
+            try:
+                return self._answer(build, key, request)
+            except _Retired:
+                continue
+        raise QueryRejected(503, "the served build changed three times during this request; try again")
+
+    def _answer(self, build: Build, key: tuple, request: dict) -> tuple[str, bytes]:
+        if not build.cache.limit:
+            return self._run(build, key, request, False)
+        hit = build.cache.get(key)
+        if hit is not None:
+            return hit
+        wait = build.cache.claim(key)
+        if wait is not None:  # the same request is running: take its answer when it comes
+            wait.wait(self.timeout_s + build.pool.queue_s)
+            hit = build.cache.get(key)
+            if hit is not None:
+                return hit
+            return self._run(build, key, request, False)
+        return self._run(build, key, request, True)
+
+    def _run(self, build: Build, key: tuple, request: dict, claimed: bool) -> tuple[str, bytes]:
+        try:
+            reply = build.pool.run(request, self.timeout_s)
+            if reply[0] != "ok":
+                raise QueryRejected(reply[1], reply[2])
+            answer = (reply[1], reply[2])
+            if reply[3]:
+                build.cache.put(key, answer)
+            return answer
+        finally:
+            if claimed:
+                build.cache.done(key)
 
     def static_file(self, url_path: str) -> Path | None:
         """The file under the served folder a URL path names, or None (never a file outside it)."""
@@ -427,7 +674,7 @@ class Handler(BaseHTTPRequestHandler):
         ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         params = parse_qs(url.query, keep_blank_values=True)
         if ctype == "application/sparql-update":
-            return self._error(403, "this endpoint is read-only: SPARQL Update is refused")
+            return self._error(400, READ_ONLY)
         if ctype == "application/sparql-query":
             params["query"] = [body.decode("utf-8", errors="replace")]
         elif ctype == "application/x-www-form-urlencoded":
@@ -509,7 +756,7 @@ class SparqlServer(ThreadingHTTPServer):
 
     def close(self) -> None:
         self.server_close()
-        self.endpoint.pool.close()
+        self.endpoint.close()
 
 
 def load_query_library() -> list[dict]:
@@ -530,18 +777,23 @@ def load_query_library() -> list[dict]:
 
 def make_server(out_dir: Path, host: str = "127.0.0.1", port: int = 7878, timeout_s: float = 10,
                 workers: int | None = None, max_body: int = MAX_BODY, in_memory: bool = True,
-                log=None) -> SparqlServer:
-    """Load (or reuse) the store of out_dir, start the query workers and bind the HTTP server; port 0 picks one."""
-    from kg.store import load_store
+                cache_bytes: int = CACHE_BYTES, watch_s: float | None = WATCH_S, log=None) -> SparqlServer:
+    """Load (or reuse) the store of out_dir, start the query workers and bind the HTTP server; port 0 picks one.
 
+    Every `watch_s` seconds the folder is checked: a finished `kg build` into it is served from then on
+    (None: never). `cache_bytes=0` answers every request afresh.
+    """
     out_dir = Path(out_dir)
-    load_store(out_dir)  # makes out/store/ once, before the workers open it
-    pool = QueryPool(out_dir, workers or max(2, os.cpu_count() or 2), in_memory)
+    endpoint = Endpoint(out_dir, timeout_s, workers or max(2, os.cpu_count() or 2), in_memory, max_body,
+                        cache_bytes=cache_bytes, log=log)
     try:
-        return SparqlServer(Endpoint(out_dir, pool, timeout_s, max_body), host, port, log)
+        server = SparqlServer(endpoint, host, port, log)
     except OSError as exc:
-        pool.close()
+        endpoint.close()
         raise ServeError(f"{host}:{port}: cannot listen here ({exc.strerror}); choose another --port") from None
+    if watch_s:
+        endpoint.watch(watch_s)
+    return server
 
 
 def serve(out_dir: Path, host: str = "127.0.0.1", port: int = 7878, timeout_s: float = 10, **kwargs) -> None:

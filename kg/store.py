@@ -6,6 +6,7 @@ import hashlib
 import json
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 from kg.output import replace_folder
@@ -51,6 +52,21 @@ def _source_stamp(out_dir: Path) -> dict:
     return {"files": files, "rules": _rules_digest(), "pyoxigraph": pyoxigraph.__version__, "layout": LAYOUT}
 
 
+def build_stamp(out_dir: Path) -> tuple | None:
+    """Which build out_dir holds now (its input files' identity: a build writes new files), or None mid-swap."""
+    parts = []
+    for name in INPUT_FILES:
+        try:
+            st = (Path(out_dir) / name).stat()
+        except OSError:
+            if name == GRAPH_FILE:
+                return None
+            parts.append(None)
+            continue
+        parts.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(parts)
+
+
 def store_is_fresh(out_dir: Path) -> bool:
     """True when out/store/ was made from the current build, ontology and code."""
     out_dir = Path(out_dir)
@@ -92,12 +108,14 @@ def write_store(out_dir: Path) -> Path:
     except OSError as exc:
         raise StoreError(f"{out_dir}: cannot write the store here ({exc.strerror})") from None
     try:
-        try:
-            dataset = load_graph(out_dir)
-        except QueryError as exc:
-            raise StoreError(str(exc)) from None
         quads = stage / "dataset.nq"
-        dataset.serialize(quads, format="nquads", encoding="utf-8")
+        with warnings.catch_warnings():  # rdflib's TriG parser and N-Quads writer call its own deprecated API
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"rdflib\.")
+            try:
+                dataset = load_graph(out_dir)
+            except QueryError as exc:
+                raise StoreError(str(exc)) from None
+            dataset.serialize(quads, format="nquads", encoding="utf-8")
         del dataset
         store = pyoxigraph.Store(str(stage / DB_DIR))
         store.bulk_extend(_with_union(pyoxigraph.parse(path=str(quads), format=pyoxigraph.RdfFormat.N_QUADS)))
