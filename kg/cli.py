@@ -124,10 +124,14 @@ def eval_(out: Path = out_option,
                                              "(default 50; with --all, 0: the summary only)."),
           questions: bool = typer.Option(True, help="Ask questions.json's questions (--no-questions skips them).")):
     """Score the built graph against gold files: entities, relations, outcome-SDG links, results, questions."""
-    from kg.eval import evaluate, evaluate_all
+    from kg.eval import EvalError, evaluate, evaluate_all
     from kg.eval.render import render_evaluation, render_summary
 
     with _errors():
+        if all_ and (gold or report):
+            raise EvalError("--all scores every gold folder of --gold-root; leave out --gold and --report")
+        if gold_root and not all_:
+            raise EvalError("--gold-root is the folder of gold folders for --all; pass --all, or --gold DIR for one")
         if all_:
             evset = evaluate_all(out, gold_root, questions)
             lines = [x for ev in evset.evaluations for x in render_evaluation(ev, show)] if show else []

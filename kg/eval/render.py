@@ -143,5 +143,5 @@ def render_summary(evset) -> list:
                            dict(sorted(fam_all.items())), sum(fam_all.values(), Score())))
     out.append(score_table("totals: relations", dict(sorted(rel.items())), sum(rel.values(), Score()),
                            dict(sorted(rel_all.items())), sum(rel_all.values(), Score())))
-    out += [f"skipped\t{folder}\treport {slug!r} is not built in this output folder" for folder, slug in evset.skipped]
+    out += [f"skipped\t{folder}\tits report ({slug}) is not built in this output folder" for folder, slug in evset.skipped]
     return out
