@@ -288,14 +288,13 @@ def build_partnership_network(data: Dataset | Graph) -> nx.MultiDiGraph:
     """Organisations linked by partnership, funding, agreement, membership and procurement relations.
 
     Nodes are entity IRIs; one edge per (from, to, kind) with the evidence sentences of every relation merged.
-    Partnerships and agreements are symmetric: their edges run from the IRI that sorts first.
+    Partnerships and agreements are symmetric: their edges run from the IRI that sorts first. Every participant
+    is kept whatever its kind (a country typed only as a place still funds), as `kg query donors` lists it.
     """
     g = as_graph(data)
     entities = load_entities(g)
-    orgs = organisation_kinds()
     net = nx.MultiDiGraph(name="partnerships")
-    _add_edges(net, [r for r in load_relations(g) if r.kind in ORG_EDGE_KINDS], entities,
-               lambda r, a, b: a.kind in orgs and b.kind in orgs)
+    _add_edges(net, [r for r in load_relations(g) if r.kind in ORG_EDGE_KINDS], entities, lambda r, a, b: True)
     return net
 
 
@@ -348,9 +347,13 @@ def build_places_network(data: Dataset | Graph, centroids: dict[str, tuple[float
     for p in sorted(wanted):
         e = entities[p]
         attrs = _node_attrs(e)
-        if e.code in centroids:
+        lat, lon = g.value(URIRef(p), SCHEMA.latitude), g.value(URIRef(p), SCHEMA.longitude)
+        if lat is not None and lon is not None:
+            attrs["lat"], attrs["lon"] = float(lat), float(lon)
+        elif e.code in centroids:
             attrs["lat"], attrs["lon"] = centroids[e.code]
-        attrs["country"] = entities[e.container].code if e.container in entities else (e.code or "")
+        country = _country_of(e, entities)
+        attrs["country"] = country.code if country is not None else ""
         attrs["level"] = "region" if e.container else e.kind
         attrs["results"] = [" ".join(x for x in (r.value, r.unit, r.what) if x) for r in results if p in r.places]
         attrs["activities"] = 0
@@ -362,6 +365,17 @@ def build_places_network(data: Dataset | Graph, centroids: dict[str, tuple[float
         d["organisations"] = sorted(entities[o].label for o, _ in net.in_edges(p))
         d["activity"] = d["mentions"] + d["activities"] + len(d["results"])
     return net
+
+
+def _country_of(e: Entity, entities: dict[str, Entity]) -> Entity | None:
+    """The country a place lies in (itself for a country), following schema:containedInPlace upwards."""
+    seen = set()
+    while e is not None and e.iri not in seen:
+        if e.kind == "country" or (e.container is None and e.code and len(e.code) == 2):
+            return e
+        seen.add(e.iri)
+        e = entities.get(e.container) if e.container else None
+    return None
 
 
 def build_entity_network(data: Dataset | Graph) -> nx.MultiDiGraph:

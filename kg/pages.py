@@ -26,8 +26,10 @@ from kg.networks import (
 )
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-VIS_FILES = ("vis-network/vis-network.min.js", "vis-network/vis-network.css")
-OWN_FILES = ("reportkg.js", "reportkg.css")
+VIS_FILES = ("vis-network/vis-network.min.js", "vis-network/vis-network.css", "topojson-client/topojson-client.min.js")
+OWN_FILES = ("reportkg.js", "reportkg-map.js", "reportkg.css")
+WORLD_ATLAS = "world-atlas/countries-50m.json"     # Natural Earth 1:50m country outlines (TopoJSON)
+NEIGHBOURS_DRAWN = 12                               # the entity page's small graph; the list beside it has them all
 NAV = (("index.html", "Overview"), ("partnerships.html", "Partnerships"), ("outcomes-sdgs.html", "Outcomes & SDGs"),
        ("places.html", "Places"), ("report.html", "Report text"))
 EDGE_STYLE = {  # kind -> (colour, dashes, arrow, legend)
@@ -150,7 +152,11 @@ def build_site(data: Dataset | Graph) -> Site:
 
 def render_graph_json(nodes: list[dict], edges: list[dict], options: dict | None = None, empty: str | None = None) -> str:
     """Graph data for a <script type="application/json"> block: `<`, `>` and `&` escaped so no text can close it."""
-    text = json.dumps({"nodes": nodes, "edges": edges, "options": options or {}, "empty": empty}, ensure_ascii=False)
+    return _json_block({"nodes": nodes, "edges": edges, "options": options or {}, "empty": empty})
+
+
+def _json_block(obj) -> str:
+    text = json.dumps(obj, ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
@@ -184,7 +190,8 @@ def _edges(site: Site, net: nx.MultiDiGraph, root: str) -> list[dict]:
         lines = []
         if d.get("themes"):
             lines.append("theme: " + ", ".join(d["themes"]))
-        lines += d.get("amounts", []) + d.get("descriptions", [])
+        # descriptions are the evidence sentences shortened: the tooltip shows each sentence once, in full
+        lines += d.get("amounts", [])
         if "weight" in d:
             width = 1 + 9 * float(d["weight"])
             lines.append(f"weight {float(d['weight']):.2f}")
@@ -235,20 +242,74 @@ def _report_filter(site: Site) -> list[dict]:
     return [{"slug": r.slug, "title": r.title} for r in site.reports] if len(site.reports) > 1 else []
 
 
+def _side_list(site: Site, net: nx.MultiDiGraph) -> list[dict]:
+    """Every node of a network by name, with its kind and number of links: the list beside the picture."""
+    und = net.to_undirected(as_view=True)
+    items = []
+    for n in net:
+        e = site.entities[n]
+        items.append({"id": n, "label": e.label, "name": " ".join([e.label] + e.alt_labels).lower(), "kind": e.kind_label,
+                      "colour": site.kind_colours.get(e.kind, "#999999"), "href": entity_href(n),
+                      "links": len(set(und.neighbors(n)) - {n})})
+    return sorted(items, key=lambda i: (i["label"].lower(), i["id"]))
+
+
 def render_partnerships(site: Site, net: nx.MultiDiGraph) -> str:
     nodes = [_node(site, n, d, "") for n, d in sorted(net.nodes(data=True))]
     edges = _edges(site, net, "")
     order = [k for k in site.kind_colours if k in organisation_kinds()]
     present = {site.entities[n].kind for n in net}
+    kinds = [k for k in site.kind_colours if k in present] + sorted(present - set(site.kind_colours))
     return _render(
         "network.html", page="partnerships", title="Partnerships", heading="Partnerships and funding",
-        intro="Organisations (coloured by kind) linked by the partnerships, funding, agreements and memberships the "
-              "reports state. Link width grows with the number of evidence sentences.",
+        intro="Every organisation (coloured by kind) the reports link by a partnership, funding, agreement, membership or "
+              "procurement, and every such link. Link width grows with the number of evidence sentences. The list "
+              "beside the network names them all.",
         themes=sorted({t for e in edges for t in e["themes"]}), report_filter=_report_filter(site),
-        legend=_kind_legend(site, [k for k in order if k in present] or order) + _edge_legend(
+        legend=_kind_legend(site, kinds or order) + _edge_legend(
             [k for k in ("partnership", "funding", "agreement", "membership", "procurement")]),
-        count_nodes=len(nodes), count_edges=len(edges), notes=None,
+        count_nodes=len(nodes), count_edges=len(edges), notes=None, side_list=_side_list(site, net), matrix=None,
         graph=render_graph_json(nodes, edges, empty="No partnership or funding relations in this graph yet."))
+
+
+def _outcome_order(site: Site, iri: str) -> tuple:
+    e = site.entities[iri]
+    number = re.search(r"\d+", e.label)
+    return (e.reports, int(number.group()) if number else 0, e.label, iri)
+
+
+def _shade(colour: str, t: float) -> tuple[str, str]:
+    """`colour` mixed with white (t = 0: white, 1: the colour), and the text colour that reads on it."""
+    rgb = [int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4)]
+    mixed = [round(255 + (c - 255) * t) for c in rgb]
+    luminance = (0.2126 * mixed[0] + 0.7152 * mixed[1] + 0.0722 * mixed[2]) / 255
+    return "#%02x%02x%02x" % tuple(mixed), ("#222222" if luminance > 0.55 else "#ffffff")
+
+
+def _matrix(site: Site, net: nx.MultiDiGraph, edges: list[dict]) -> dict:
+    """Outcomes (rows, by report) x SDGs (columns, by goal): one cell per outcome-SDG link, shaded by its weight."""
+    edge_id = {(e["from"], e["to"]): e["id"] for e in edges}
+    links = {(a, b): d for a, b, d in net.edges(data=True)}
+    goals = sorted({b for _, b in links}, key=lambda b: (site.entities[b].goal or 0, b))
+    top = max((float(d.get("weight", 0)) for d in links.values()), default=0) or 1.0
+    titles = {r.slug: r.title for r in site.reports}
+    groups: dict[str, list] = {}
+    for o in sorted((n for n in net if site.entities[n].kind == "outcome"), key=lambda n: _outcome_order(site, n)):
+        cells = []
+        for sdg in goals:
+            d = links.get((o, sdg))
+            if d is None:
+                cells.append(None)
+                continue
+            weight = float(d.get("weight", 0))
+            background, ink = _shade(site.sdg_colours.get(site.entities[sdg].goal, "#555555"), 0.12 + 0.88 * weight / top)
+            cells.append({"edge": edge_id[(o, sdg)], "sdg": sdg, "weight": weight, "text": f"{weight:.2f}",
+                          "stated": bool(d.get("stated")), "background": background, "ink": ink})
+        report = ", ".join(titles.get(r, r) for r in site.entities[o].reports) or "no report"
+        groups.setdefault(report, []).append({"iri": o, "label": site.entities[o].label, "href": entity_href(o), "cells": cells})
+    columns = [{"iri": g, "goal": site.entities[g].goal, "label": site.entities[g].label, "href": entity_href(g),
+                "colour": site.sdg_colours.get(site.entities[g].goal, "#555555")} for g in goals]
+    return {"columns": columns, "groups": [{"report": k, "rows": v} for k, v in groups.items()]}
 
 
 def render_outcomes_sdgs(site: Site, net: nx.MultiDiGraph) -> str:
@@ -259,15 +320,15 @@ def render_outcomes_sdgs(site: Site, net: nx.MultiDiGraph) -> str:
             sdgs = [site.entities[b] for _, b in net.out_edges(n)]
             lines.append("serves " + ", ".join(f"SDG {s.goal}" for s in sorted(sdgs, key=lambda s: s.goal or 0)) if sdgs else "no SDG link found")
         nodes.append(_node(site, n, d, "", lines))
-    # a bipartite picture reads best as two columns: outcomes (by report) on the left, SDGs by goal on the right
-    left = [n for n in nodes if site.entities[n["id"]].kind != "sdg"]
+    # a bipartite picture reads best as two columns: outcomes (by report) on the left, SDGs by goal on the right;
+    # the page stacks each column by the boxes' drawn heights, so no box covers another
+    left = sorted((n for n in nodes if site.entities[n["id"]].kind != "sdg"), key=lambda n: _outcome_order(site, n["id"]))
     right = [n for n in nodes if site.entities[n["id"]].kind == "sdg"]
-    left.sort(key=lambda n: (site.entities[n["id"]].reports, n["label"]))
-    height = max(len(left), len(right), 1) * 80
-    for column, x in ((left, 0), (right, 650)):
-        step = height / max(len(column), 1)
-        for i, n in enumerate(column):
-            n.update(x=x, y=round((i + 0.5) * step, 1), fixed={"x": True, "y": True}, physics=False)
+    for column, (x, members) in enumerate(((0, left), (600, right))):
+        for i, n in enumerate(members):
+            n.update(x=x, y=i * 80, column=column, order=i, fixed={"x": True, "y": True}, physics=False)
+            if site.entities[n["id"]].kind == "outcome":
+                n["widthConstraint"] = {"minimum": 260, "maximum": 260}
     edges = _edges(site, net, "")
     for e in edges:
         e["smooth"] = {"type": "cubicBezier", "forceDirection": "horizontal", "roundness": 0.4}
@@ -278,54 +339,73 @@ def render_outcomes_sdgs(site: Site, net: nx.MultiDiGraph) -> str:
                {"label": "inferred (theme mapping)", "colour": "#555555", "line": "dashed"}]
     return _render(
         "network.html", page="outcomes-sdgs", title="Outcomes and SDGs", heading="Outcomes and the SDGs they serve",
-        intro="Each outcome of each report, linked to the Sustainable Development Goals its text serves. Link width is the "
-              "outcome-to-SDG weight (share of the outcome's text); dashed links are inferred from themes, solid ones "
-              "are stated by the report.",
+        intro="Each outcome of each report and the Sustainable Development Goals its text serves, as a matrix and as a "
+              "network. The weight is the outcome-to-SDG weight (share of the outcome's text): a darker cell, a wider "
+              "link. Links the report states are solid; links inferred from themes are dashed.",
         themes=[], report_filter=_report_filter(site), legend=legend, count_nodes=len(nodes), count_edges=len(edges),
-        notes=None, graph=render_graph_json(nodes, edges, options={"physics": {"enabled": False}}))
+        notes=None, side_list=None, matrix=_matrix(site, net, edges),
+        graph=render_graph_json(nodes, edges, options={"physics": {"enabled": False}}))
+
+
+def _place_tip(site: Site, n: str, d: dict) -> dict:
+    e = site.entities[n]
+    lines = [f"{d.get('mentions', 0)} mentions, {d.get('activities', 0)} activities, {len(d.get('results', []))} results"]
+    if d.get("organisations"):
+        lines.append("organisations: " + ", ".join(d["organisations"]))
+    results = d.get("results", [])
+    lines += [f"result: {r}" for r in results[:8]] + ([f"… and {len(results) - 8} more results on its page"] if len(results) > 8 else [])
+    return {"title": e.label, "kind": e.kind_label, "lines": lines}
+
+
+def _numeric_code(alpha2: str) -> str | None:
+    """ISO 3166-1 numeric code (world-atlas feature ids) of an alpha-2 code."""
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=alpha2) if alpha2 and len(alpha2) == 2 else None
+    return country.numeric if country is not None else None
 
 
 def render_places(site: Site, net: nx.MultiDiGraph) -> str:
-    pos = layout_places(net)
-    # places with no reference position go in a row under the map, so none sits on a wrong spot
-    unplaced = sorted((n for n, d in net.nodes(data=True) if n not in pos and site.entities[n].kind not in organisation_kinds()),
-                      key=lambda n: site.entities[n].label)
-    if unplaced:
-        bottom = max((y for _, y in pos.values()), default=0) + 180
-        left = min((x for x, _ in pos.values()), default=0)
-        pos.update({n: (left + 160 * i, bottom) for i, n in enumerate(unplaced)})
-    nodes = []
-    for n, d in sorted(net.nodes(data=True)):
-        e = site.entities[n]
-        if e.kind in organisation_kinds() and n not in pos:
-            nodes.append(_node(site, n, d, ""))
+    places = {n: d for n, d in net.nodes(data=True) if "level" in d}     # organisations are listed, not drawn
+    panels: dict[str, dict] = {}
+    others = []
+
+    def row(n, d):
+        org_iris = sorted({o for o, _ in net.in_edges(n)}, key=lambda o: site.entities[o].label)
+        return {"iri": n, "label": site.entities[n].label, "href": entity_href(n), "kind": site.entities[n].kind_label,
+                "mentions": d.get("mentions", 0), "activities": d.get("activities", 0), "results": len(d.get("results", [])),
+                "organisations": [{"label": site.entities[o].label, "href": entity_href(o)} for o in org_iris],
+                "located": "lat" in d}
+
+    for n, d in sorted(places.items(), key=lambda x: (-x[1].get("activity", 0), site.entities[x[0]].label)):
+        code = d.get("country") or ""
+        numeric = _numeric_code(code)
+        if not numeric:
+            others.append(row(n, d))
             continue
-        lines = [f"activity: {d.get('mentions', 0)} mentions, {d.get('activities', 0)} activities, {len(d.get('results', []))} results"]
-        if d.get("organisations"):
-            lines.append("organisations: " + ", ".join(d["organisations"]))
-        lines += [f"result: {r}" for r in d.get("results", [])[:12]]
-        node = _node(site, n, d, "", lines)
-        node["size"] = 8 + 5 * math.sqrt(max(d.get("activity", 1), 1))
-        node["tip"]["lines"] = lines
-        if n in pos:
-            x, y = pos[n]
-            node.update(x=round(x, 1), y=round(y, 1), fixed={"x": True, "y": True}, physics=False)
-            if d.get("level") != "region":
-                node.update(shape="box", font={"size": 20, "bold": True}, size=20)
-        nodes.append(node)
-    edges = _edges(site, net, "")
-    kinds = sorted({site.entities[n].kind for n in net}, key=lambda k: list(site.kind_colours).index(k) if k in site.kind_colours else 99)
-    unplaced = [site.entities[n].label for n in unplaced]
+        panel = panels.setdefault(code, {"code": code, "numeric": numeric, "label": code, "iri": None, "href": None,
+                                         "tip": None, "rows": [], "markers": []})
+        if site.entities[n].code == code:
+            panel.update(label=site.entities[n].label, iri=n, href=entity_href(n), tip=_place_tip(site, n, d))
+            panel["rows"].insert(0, row(n, d))
+            continue
+        panel["rows"].append(row(n, d))
+        if "lat" in d:
+            panel["markers"].append({"id": n, "label": site.entities[n].label, "lat": d["lat"], "lon": d["lon"],
+                                     "href": entity_href(n), "r": round(4 + 2.2 * math.sqrt(max(d.get("activity", 1), 1)), 1),
+                                     "tip": _place_tip(site, n, d)})
+    for code, panel in panels.items():
+        if panel["iri"] is None:
+            panel["label"] = next((c.label for c in site.entities.values() if c.code == code), code)
+    ordered = sorted(panels.values(), key=lambda p: (-sum(r["mentions"] + r["activities"] + r["results"] for r in p["rows"]), p["label"]))
+    data = _json_block({"panels": [{k: p[k] for k in ("code", "numeric", "label", "href", "tip", "markers")} for p in ordered]})
+    kinds = sorted({site.entities[n].kind for n in places}, key=lambda k: list(site.kind_colours).index(k) if k in site.kind_colours else 99)
     return _render(
-        "network.html", page="places", title="Places", heading="Where the work happens",
-        intro="Regions at their real positions (one panel per country, west to east), sized by activity: mentions, "
-              "activities and results there. Organisations link to the places they work in; hover a place for its results.",
-        themes=[], report_filter=_report_filter(site), legend=_kind_legend(site, kinds) + _edge_legend(["activity"]),
-        count_nodes=len(nodes), count_edges=len(edges),
-        notes=("Shown in the bottom row, with no reference position: " + ", ".join(unplaced) + " (add them to gazetteer/centroids.tsv).") if unplaced else None,
-        graph=render_graph_json(nodes, edges, options={"physics": {"solver": "barnesHut", "barnesHut": {
-            "gravitationalConstant": -3000, "springLength": 80, "avoidOverlap": 0.3},
-            "stabilization": {"enabled": True, "iterations": 300, "fit": True}}}))
+        "places.html", page="places", title="Places", heading="Where the work happens",
+        intro="One map per country the reports work in (Natural Earth outlines), with its regions at their positions, "
+              "sized by activity (mentions, activities and results there). Beside each map, every place with the "
+              "organisations that work there. Hover a place for its results; click it to open its page.",
+        panels=ordered, others=others, legend=_kind_legend(site, kinds), count_places=len(places), map=data)
 
 
 def _sentence_parts(text: str, mentions: list[tuple[int, str, dict]]) -> list[tuple[str, dict | None]]:
@@ -435,10 +515,20 @@ def render_entity(site: Site, iri: str, network: nx.MultiDiGraph) -> str:
     mentions = sorted((Evidence(str(s), str(g.value(s, OA.exact) or ""), _slug_of(site, s), int(g.value(s, OA.start) or 0))
                        for s in g.objects(_iri(iri), RK.mentionedIn)), key=lambda x: (x.report, x.start))
     hood = build_neighbourhood(network, iri, site.entities)
-    nodes = [_node(site, n, d, root) for n, d in sorted(hood.nodes(data=True))]
+    near, drawn = _neighbours(site, hood, iri, root)
+    small = hood.subgraph(drawn + [iri]).copy()
+    nodes = [_node(site, n, d, root) for n, d in sorted(small.nodes(data=True))]
+    # the entity in the middle, its nearest neighbours around it (fixed: no physics to tangle them)
+    ring = max(160.0, 34.0 * len(drawn))
+    angle = {n: 2 * math.pi * i / max(len(drawn), 1) for i, n in enumerate(drawn)}
     for n in nodes:
+        x, y = (0.0, 0.0) if n["id"] == iri else (ring * math.cos(angle[n["id"]]), 0.6 * ring * math.sin(angle[n["id"]]))
+        n.update(x=round(x, 1), y=round(y, 1), physics=False, fixed={"x": True, "y": True})
         if n["id"] == iri:
             n["borderWidth"] = 4
+    edges = _edges(site, small, root)
+    for ed in edges:
+        ed["smooth"] = False
     container = site.entities.get(e.container) if e.container else None
     contains = sorted((x for x in site.entities.values() if x.container == iri), key=lambda x: x.label)
     return _render(
@@ -446,7 +536,39 @@ def render_entity(site: Site, iri: str, network: nx.MultiDiGraph) -> str:
         results=results, mentions=_ev(mentions[:MAX_MENTIONS], root), mentions_more=max(0, len(mentions) - MAX_MENTIONS),
         container={"label": container.label, "href": entity_href(container.iri, root)} if container else None,
         contains=[{"label": c.label, "href": entity_href(c.iri, root)} for c in contains],
-        graph=render_graph_json(nodes, _edges(site, hood, root), options={"layout": {"randomSeed": 5}}))
+        neighbours=near, drawn=len(drawn), neighbour_count=hood.number_of_nodes() - 1,
+        graph=render_graph_json(nodes, edges, options={"physics": {"enabled": False}}))
+
+
+def _neighbours(site: Site, hood: nx.MultiDiGraph, iri: str, root: str) -> tuple[list[dict], list[str]]:
+    """The entity's neighbours grouped by how they are related (all of them), and the few the small graph draws."""
+    groups: dict[str, dict[str, int]] = {}
+    weight: Counter = Counter()
+    for a, b, kind, d in hood.edges(keys=True, data=True):
+        if iri not in (a, b) or a == b:
+            continue
+        other = b if a == iri else a
+        words = RELATION_WORDS.get(kind, (kind, kind))
+        word = words[0] if a == iri else words[1]
+        groups.setdefault(word, {})[other] = groups.get(word, {}).get(other, 0) + d.get("evidence_count", 0)
+        weight[other] += d.get("evidence_count", 0) + 1
+    near = [{"relation": word, "entities": [{"label": site.entities[o].label, "href": entity_href(o, root),
+                                             "colour": site.kind_colours.get(site.entities[o].kind, "#999999")}
+                                            for o in sorted(members, key=lambda o: site.entities[o].label.lower())]}
+            for word, members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+    # each way of being related gets its turn, the best-evidenced first, so one big group does not fill the picture
+    queues = [sorted(members, key=lambda o: (-weight[o], site.entities[o].label)) for _, members in
+              sorted(groups.items(), key=lambda kv: (-max(weight[o] for o in kv[1]), kv[0]))]
+    drawn: list[str] = []
+    while len(drawn) < NEIGHBOURS_DRAWN and any(queues):
+        for q in queues:
+            while q and q[0] in drawn:
+                q.pop(0)
+            if q and len(drawn) < NEIGHBOURS_DRAWN:
+                drawn.append(q.pop(0))
+    # around the ring by kind, then name, so like sits next to like
+    drawn.sort(key=lambda o: (site.entities[o].kind, site.entities[o].label.lower()))
+    return near, drawn
 
 
 def _slug_of(site: Site, sentence) -> str:
@@ -460,6 +582,14 @@ def render_search_index(site: Site) -> str:
               "k": e.kind_label, "h": entity_href(e.iri)} for e in sorted(site.entities.values(), key=lambda e: (-e.mentions, e.label))]
     text = json.dumps(items, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e")
     return "window.REPORTKG_INDEX = " + text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + ";\n"
+
+
+@lru_cache(maxsize=1)
+def render_world_atlas() -> str:
+    """assets/world-atlas.js: the vendored world-atlas TopoJSON as a script (a page opened from a file cannot fetch JSON)."""
+    text = (ASSETS / WORLD_ATLAS).read_text(encoding="utf-8")
+    json.loads(text)   # the vendored file must be JSON, not markup that would run as script
+    return "window.REPORTKG_WORLD = " + text.strip() + ";\n"
 
 
 def write_pages(data: Dataset | Graph, out_dir: Path, conformance=None) -> list[Path]:
@@ -490,6 +620,7 @@ def write_pages(data: Dataset | Graph, out_dir: Path, conformance=None) -> list[
             written.append(path)
 
         put("assets/search-index.js", render_search_index(site))
+        put("assets/world-atlas.js", render_world_atlas())
         put("index.html", render_index(site, counts, conformance))
         put("partnerships.html", render_partnerships(site, partnerships))
         put("outcomes-sdgs.html", render_outcomes_sdgs(site, sdgs))

@@ -22,8 +22,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 MALI = "unicef-mali-2021-country-office-annual-report"
-NETWORK_PAGES = {"partnerships.html": build_partnership_network, "outcomes-sdgs.html": build_sdg_network,
-                 "places.html": build_places_network}
+NETWORK_PAGES = {"partnerships.html": build_partnership_network, "outcomes-sdgs.html": build_sdg_network}
+FULL_PAGE_SHOTS = {"outcomes-sdgs", "places"}     # the matrix and the maps are below the fold
 PAGES = ["index.html", "partnerships.html", "outcomes-sdgs.html", "places.html", "report.html"]
 UNICEF = str(entity_iri("org/unicef"))
 
@@ -183,7 +183,8 @@ def _open(page, path: Path, budget: float = 3.0) -> float:
 
 
 def _screenshot(page, site: Path, name: str) -> None:
-    page.screenshot(path=str(site / "screenshots" / f"{name}.png"))
+    page.mouse.move(0, 0)   # no tooltip in the picture
+    page.screenshot(path=str(site / "screenshots" / f"{name}.png"), full_page=name in FULL_PAGE_SHOTS)
     if os.environ.get("REPORTKG_SCREENSHOTS"):
         dest = Path(os.environ["REPORTKG_SCREENSHOTS"])
         dest.mkdir(parents=True, exist_ok=True)
@@ -196,6 +197,10 @@ def test_page_loads_offline_and_settles(page, site, dataset, name):
     seconds = _open(page, path)
     assert seconds < 3.0, f"{name} took {seconds:.1f} s to settle"
     assert page.evaluate("() => window.graphReady") is True
+    if name == "places.html":
+        net = build_places_network(dataset)
+        placed = [n for n, d in net.nodes(data=True) if "lat" in d and d.get("level") == "region"]
+        assert page.evaluate("() => window.graphData") == {"nodes": len(placed), "edges": 0}
     if name in NETWORK_PAGES:
         net = NETWORK_PAGES[name](dataset)
         assert page.evaluate("() => window.graphData") == {"nodes": net.number_of_nodes(), "edges": net.number_of_edges()}
@@ -234,7 +239,12 @@ def _click_node(page, iri: str) -> None:
         for (const fy of [0.5, 0.3, 0.7, 0.15, 0.85]) {
             for (const fx of [0.5, 0.3, 0.7, 0.15, 0.85]) {
                 const dom = net.canvasToDOM({x: b.left + fx * (b.right - b.left), y: b.top + fy * (b.bottom - b.top)});
-                if (net.getNodeAt(dom) === id) return [box.left + dom.x, box.top + dom.y];
+                if (net.getNodeAt(dom) === id) {
+                    // a tall canvas (readable labels) may reach below the window: bring the point into view
+                    window.scrollBy(0, box.top + dom.y - window.innerHeight / 2);
+                    const now = document.getElementById('graph').getBoundingClientRect();
+                    return [now.left + dom.x, now.top + dom.y];
+                }
             }
         }
         return null;
@@ -243,8 +253,15 @@ def _click_node(page, iri: str) -> None:
     page.mouse.click(*xy)
 
 
+def test_clicking_a_place_on_the_map_opens_its_page(page, site):
+    _open(page, site / "places.html")
+    tombouctou = str(entity_iri("place/ML-6"))
+    page.locator(f'a.rk-marker[data-id="{tombouctou}"] circle').click()
+    page.wait_for_url(re.compile(re.escape(entity_filename(tombouctou)) + "$"))
+    assert not page.watch.errors, page.watch.errors
+
+
 @pytest.mark.parametrize("name,iri", [("outcomes-sdgs.html", "http://metadata.un.org/sdg/3"),
-                                      ("places.html", str(entity_iri("place/ML-6"))),
                                       ("entity/unicef", UNICEF),
                                       ("partnerships.html", UNICEF)])
 def test_clicking_a_node_opens_its_page(page, site, name, iri):
@@ -334,9 +351,13 @@ def test_hostile_report_text_stays_text(browser, extractor, tmp_path):
     assert "<script>alert(2)</script>" in pg.locator("#search-results").inner_text()
     # the node's tooltip shows the name as text
     _hover_node(pg, str(entity_iri("org/wfp")))
-    pg.wait_for_selector("div.vis-tooltip", state="visible", timeout=2000)
-    assert "<img src=x onerror=alert(3)>" in pg.locator("div.vis-tooltip").inner_text()
-    assert pg.locator("div.vis-tooltip img, div.vis-tooltip script").count() == 0
+    pg.wait_for_selector("#rk-tip", state="visible", timeout=2000)
+    assert "<img src=x onerror=alert(3)>" in pg.locator("#rk-tip").inner_text()
+    assert pg.locator("#rk-tip img, #rk-tip script").count() == 0
+    # and so do the places page's tables and map
+    pg.goto((out / "places.html").as_uri())
+    pg.wait_for_function("() => window.graphReady === true", timeout=3000)
+    assert pg.locator("main script, main img").count() == 0
     context.close()
     assert not watch.dialogs, f"script ran: {watch.dialogs}"
     assert not watch.errors, watch.errors
@@ -347,8 +368,211 @@ def _hover_node(page, iri: str) -> None:
     xy = page.evaluate("""(id) => {
         const net = window.graphNetwork;
         const dom = net.canvasToDOM(net.getPositions([id])[id]);
+        window.scrollBy(0, document.getElementById('graph').getBoundingClientRect().top + dom.y - window.innerHeight / 2);
         const box = document.getElementById('graph').getBoundingClientRect();
         return [box.left + dom.x, box.top + dom.y];
     }""", iri)
     page.mouse.move(xy[0] - 3, xy[1] - 3)
     page.mouse.move(*xy)
+
+
+# ------------------------------------------------------------------------------ every fact reachable, legibly
+
+def _iris(result, *columns) -> set[str]:
+    at = [result.variables.index(c) for c in columns]
+    return {str(row[i]) for row in result.rows for i in at if row[i] is not None}
+
+
+def test_partnership_page_shows_every_donor_and_partner(page, site, out_dir):
+    from kg.query import run_query
+
+    wanted = _iris(run_query("donors", out_dir), "donor", "recipient") | _iris(run_query("partners", out_dir), "org", "partner")
+    assert len(wanted) > 30, f"the queries found only {len(wanted)} organisations: is the build empty?"
+    _open(page, site / "partnerships.html")
+    drawn = set(page.evaluate("() => window.graphNodes.getIds()"))
+    listed = set(page.evaluate("() => [...document.querySelectorAll('#entity-list li[data-id]')].map(li => li.dataset.id)"))
+    assert not wanted - drawn, f"not drawn on partnerships.html: {sorted(wanted - drawn)}"
+    assert not wanted - listed, f"not in the list beside the network: {sorted(wanted - listed)}"
+    hidden = page.evaluate("() => window.graphNodes.get().filter(n => n.hidden).length")
+    assert hidden == 0 and page.evaluate("() => window.listVisible") == len(listed)
+
+
+READABLE = """() => {
+    const net = window.graphNetwork, ids = window.graphNodes.get().filter(n => !n.hidden).map(n => n.id);
+    const px = Math.min(...ids.map(id => net.body.nodes[id].options.font.size)) * net.getScale();
+    const boxes = ids.map(id => [id, net.getBoundingBox(id)]), overlapping = [];
+    for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+        const [a, p] = boxes[i], [b, q] = boxes[j];
+        if (p.left < q.right && q.left < p.right && p.top < q.bottom && q.top < p.bottom) overlapping.push([a, b]);
+    }
+    return {px, overlapping, nodes: ids.length};
+}"""
+
+
+@pytest.mark.parametrize("name", ["partnerships.html", "outcomes-sdgs.html", "entity/unicef"])
+def test_network_labels_are_readable_and_apart(page, site, name):
+    _open(page, site / (entity_href(UNICEF) if name == "entity/unicef" else name))
+    got = page.evaluate(READABLE)
+    assert got["nodes"] > 5
+    assert got["px"] >= 12, f"{name}: the smallest label is drawn at {got['px']:.1f} px"
+    assert not got["overlapping"], f"{name}: node boxes overlap: {got['overlapping'][:5]}"
+
+
+def test_filter_updates_the_counts_and_refits(page, site):
+    _open(page, site / "partnerships.html")
+    total = page.evaluate("() => window.graphData")
+    assert page.locator("#graph-count").inner_text() == f"{total['nodes']} nodes, {total['edges']} edges"
+    page.select_option("#filter-report", index=2)
+    shown = page.evaluate("() => window.graphVisible")
+    assert 0 < shown["nodes"] < total["nodes"]
+    assert page.locator("#graph-count").inner_text() == (
+        f"{shown['nodes']} of {total['nodes']} nodes, {shown['edges']} of {total['edges']} edges")
+    assert page.evaluate("() => window.listVisible") == shown["nodes"]
+    outside = page.evaluate("""() => {
+        const net = window.graphNetwork, box = document.getElementById('graph').getBoundingClientRect();
+        return window.graphNodes.get().filter(n => !n.hidden).map(n => n.id).filter(id => {
+            const b = net.getBoundingBox(id);
+            const tl = net.canvasToDOM({x: b.left, y: b.top}), br = net.canvasToDOM({x: b.right, y: b.bottom});
+            return tl.x < 0 || tl.y < 0 || br.x > box.width || br.y > box.height;
+        });
+    }""")
+    assert not outside, f"shown nodes outside the view after the filter: {outside}"
+    assert page.evaluate(READABLE)["px"] >= 12
+    page.fill("#list-filter", "wfp")     # WFP is in both reports
+    assert page.evaluate("() => window.listVisible") == 1
+    page.select_option("#filter-report", index=0)
+    assert page.locator("#graph-count").inner_text() == f"{total['nodes']} nodes, {total['edges']} edges"
+
+
+def _luminance(css: str) -> float:
+    r, g, b = (int(x) for x in re.findall(r"\d+", css)[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_matrix_cells_are_the_query_rows(page, site, out_dir):
+    from kg.query import run_query
+
+    result = run_query("outcome-sdg-matrix", out_dir)
+    v = {name: i for i, name in enumerate(result.variables)}
+    expected = {(str(r[v["outcome"]]), str(r[v["sdg"]]), round(float(r[v["weight"]]), 4),
+                 bool(r[v["stated"]] is not None and r[v["stated"]].toPython())) for r in result.rows}
+    _open(page, site / "outcomes-sdgs.html")
+    cells = page.evaluate("""() => [...document.querySelectorAll('#matrix td[data-edge]')].map(td => {
+        const s = getComputedStyle(td);
+        return {outcome: td.closest('tr').dataset.outcome, sdg: td.dataset.sdg, weight: Number(td.dataset.weight),
+                stated: td.dataset.stated === 'true', text: td.textContent.trim(), background: s.backgroundColor,
+                outline: s.outlineStyle, px: parseFloat(s.fontSize), column: td.cellIndex};
+    })""")
+    got = {(c["outcome"], c["sdg"], round(c["weight"], 4), c["stated"]) for c in cells}
+    assert len(cells) == len(got) == len(expected)
+    assert got == expected, f"page only: {sorted(got - expected)[:5]}; query only: {sorted(expected - got)[:5]}"
+    assert all(c["text"] == f"{c['weight']:.2f}" for c in cells)
+    assert {c["outline"] for c in cells if c["stated"]} == {"solid"} and {c["outline"] for c in cells if not c["stated"]} == {"dashed"}
+    assert min(c["px"] for c in cells) >= 12
+    # within a goal's column, a heavier link is a darker cell
+    for a in cells:
+        for b in cells:
+            if a["column"] == b["column"] and a["weight"] < b["weight"]:
+                assert _luminance(a["background"]) > _luminance(b["background"]), (a, b)
+
+
+def test_edge_tooltip_is_the_edge_under_the_pointer(browser, site):
+    # a window tall enough for the whole network: the pointer moves over the links, the page does not scroll
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    page = context.new_page()
+    page.watch = Watch(page, site)
+    _open(page, site / "outcomes-sdgs.html")
+    page.evaluate("() => document.getElementById('graph').scrollIntoView()")
+    body_font = page.evaluate("() => getComputedStyle(document.body).fontFamily")
+    # the middle of each link (a symmetric curve passes through the midpoint of its ends), where vis-network
+    # itself finds that link nearest
+    points = page.evaluate("""() => {
+        const net = window.graphNetwork, box = document.getElementById('graph').getBoundingClientRect();
+        return window.graphEdges.get().map(e => {
+            const p = net.getPositions([e.from, e.to]);
+            const dom = net.canvasToDOM({x: (p[e.from].x + p[e.to].x) / 2, y: (p[e.from].y + p[e.to].y) / 2});
+            const mine = net.getEdgeAt(dom) === e.id && net.getNodeAt(dom) === undefined;
+            return [e.id, box.left + dom.x, box.top + dom.y, mine && box.top + dom.y < window.innerHeight];
+        }).filter(x => x[3]);
+    }""")
+    assert len(points) >= 10, f"only {len(points)} links can be pointed at on their middle"
+    for edge, x, y, _ in points[:15]:
+        page.mouse.move(x, y)
+        page.wait_for_function("(id) => { const t = document.getElementById('rk-tip'); return t && !t.hidden && t.dataset.for === 'edge:' + id; }",
+                               arg=edge, timeout=2000)
+        tip = page.evaluate("""(id) => {
+            const t = document.getElementById('rk-tip'), r = t.getBoundingClientRect();
+            return {text: t.innerText, title: window.RK.edgeTips[id].title, font: getComputedStyle(t).fontFamily,
+                    sentences: window.RK.edgeTips[id].evidence.slice(0, 3).map(e => e.text),
+                    rect: [r.left, r.top, r.right, r.bottom]};
+        }""", edge)
+        assert tip["text"].startswith(tip["title"]), tip
+        assert tip["font"] == body_font
+        for sentence in tip["sentences"]:
+            assert tip["text"].count(sentence) == 1, f"{edge}: the sentence is not shown exactly once: {sentence!r}"
+        left, top, right, bottom = tip["rect"]
+        assert not (left <= x <= right and top <= y <= bottom), "the tooltip covers the pointer"
+    assert not page.watch.errors, page.watch.errors
+    context.close()
+
+
+def test_entity_page_lists_every_neighbour(page, site, dataset):
+    net = build_entity_network(dataset).to_undirected(as_view=True)
+    neighbours = set(net.neighbors(UNICEF)) - {UNICEF}
+    _open(page, site / entity_href(UNICEF))
+    links = set(page.evaluate("() => [...document.querySelectorAll('.rk-neighbours a')].map(a => a.getAttribute('href'))"))
+    missing = {n for n in neighbours if entity_href(n, "../") not in links}
+    assert not missing, f"neighbours of UNICEF not listed on its page: {sorted(missing)}"
+    assert page.evaluate("() => window.graphData.nodes") <= 13
+
+
+def test_places_map_draws_country_outlines_offline(browser, site, dataset):
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
+    pg = context.new_page()
+    watch = Watch(pg, site)
+    _open(pg, site / "places.html")
+    net = build_places_network(dataset)
+    countries = {d["country"] for _, d in net.nodes(data=True) if d.get("country")}
+    drawn = pg.evaluate("""() => [...document.querySelectorAll('path.rk-focus')].map(p => [p.dataset.code, p.getAttribute('d').length])""")
+    assert {code for code, _ in drawn} == countries
+    assert all(length > 500 for _, length in drawn), drawn
+    assert pg.evaluate("() => window.mapDrawn.countries") > len(countries), "no neighbouring country drawn"
+    # every region is a circle inside its own country's outline, at its coordinates
+    outside = pg.evaluate("""() => [...document.querySelectorAll('a.rk-marker')].filter(a => {
+        const c = a.querySelector('circle'), svg = a.closest('svg'), outline = svg.querySelector('path.rk-focus');
+        const pt = svg.createSVGPoint(); pt.x = Number(c.getAttribute('cx')); pt.y = Number(c.getAttribute('cy'));
+        return !outline.isPointInFill(pt);
+    }).map(a => a.dataset.id)""")
+    markers = set(pg.evaluate("() => [...document.querySelectorAll('a.rk-marker')].map(a => a.dataset.id)"))
+    regions = {n for n, d in net.nodes(data=True) if d.get("level") == "region" and "lat" in d}
+    assert markers == regions and len(regions) >= 10
+    assert not outside, f"drawn outside their country: {outside}"
+    # labels readable at the size the map is drawn
+    smallest = pg.evaluate("""() => Math.min(...[...document.querySelectorAll('text.rk-marker-label')].map(t => {
+        const svg = t.closest('svg');
+        return parseFloat(getComputedStyle(t).fontSize) * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    }))""")
+    assert smallest >= 12, f"map labels drawn at {smallest:.1f} px"
+    # organisations are listed per place, not drawn on the map
+    for place, d in net.nodes(data=True):
+        if "level" not in d:
+            continue
+        row = pg.locator(f'tr[data-place="{place}"]')
+        assert row.count() == 1, f"{d['label']} is not listed on places.html"
+        named = set(row.locator("td").last.locator("a").all_inner_texts())
+        assert named == set(d["organisations"]), (d["label"], named, d["organisations"])
+    assert pg.locator("svg a.rk-marker").count() == len(regions)
+    context.close()
+    assert not watch.errors, watch.errors
+    assert not watch.foreign(), watch.foreign()
+
+
+def test_places_tooltip_shows_the_results(page, site, dataset):
+    _open(page, site / "places.html")
+    gao = str(entity_iri("place/ML-7"))
+    page.locator(f'a.rk-marker[data-id="{gao}"] circle').hover()
+    page.wait_for_selector("#rk-tip", state="visible", timeout=2000)
+    text = page.locator("#rk-tip").inner_text()
+    first = build_places_network(dataset).nodes[gao]["results"][0]
+    assert text.startswith("Gao") and first in text

@@ -1,11 +1,17 @@
-/* reportkg pages: draw the page's network from its JSON data block, filters, and the entity search box.
+/* reportkg pages: the network from the page's JSON data block (readable layout, filters, counts, side list),
+   the outcome x SDG matrix, one tooltip for everything, and the entity search box.
    Report text only ever reaches the page through textContent: nothing from a report becomes markup. */
 (function () {
   "use strict";
 
+  var RK = (window.RK = window.RK || {});
+  var MIN_LABEL_PX = 12;     // the smallest label size on screen, in CSS pixels
+  var MAX_GROW = 4;          // a canvas may grow to this many times its height (the page scrolls) to keep labels readable
+  var MAX_EVIDENCE = 3;      // sentences a tooltip shows; the rest are on the entity pages
+
   function readJSON(id) {
-    var el = document.getElementById(id);
-    return el ? JSON.parse(el.textContent) : null;
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
   }
 
   function el(tag, cls, text) {
@@ -14,12 +20,17 @@
     if (text !== undefined && text !== null) e.textContent = String(text);
     return e;
   }
+  RK.el = el;
+  RK.readJSON = readJSON;
 
-  var MAX_EVIDENCE = 6;
+  // ------------------------------------------------------------------------------------------------ tooltip
+  // One tooltip box for the page, placed beside the pointer and away from it (never under it: it takes no
+  // pointer events, so it cannot hide what the user moves to next). Each sentence appears once, in full.
 
-  // A tooltip as DOM nodes (vis-network accepts an element as `title`); every string goes in as textContent.
-  function tipElement(tip) {
-    var box = el("div", "rk-tip");
+  var tipBox = null;
+
+  function tipContent(tip) {
+    var box = document.createDocumentFragment();
     if (!tip) return box;
     if (tip.title) box.appendChild(el("div", "rk-tip-title", tip.title));
     if (tip.kind) box.appendChild(el("div", "rk-tip-kind", tip.kind));
@@ -31,8 +42,119 @@
       q.appendChild(document.createTextNode(e.text));
       box.appendChild(q);
     });
-    if (ev.length > MAX_EVIDENCE) box.appendChild(el("div", "rk-tip-more", "… and " + (ev.length - MAX_EVIDENCE) + " more sentences"));
+    if (ev.length > MAX_EVIDENCE) {
+      box.appendChild(el("div", "rk-tip-more", "… and " + (ev.length - MAX_EVIDENCE) + " more sentences on the entity pages"));
+    }
     return box;
+  }
+
+  RK.showTip = function (tip, key, x, y) {
+    if (!tipBox) {
+      tipBox = el("div", "rk-tip");
+      tipBox.id = "rk-tip";
+      tipBox.setAttribute("role", "tooltip");
+      document.body.appendChild(tipBox);
+    }
+    if (tipBox.getAttribute("data-for") !== key) {
+      tipBox.textContent = "";
+      tipBox.appendChild(tipContent(tip));
+      tipBox.setAttribute("data-for", key);
+    }
+    tipBox.hidden = false;
+    RK.moveTip(x, y);
+  };
+
+  RK.moveTip = function (x, y) {
+    if (!tipBox || tipBox.hidden) return;
+    var gap = 18, w = tipBox.offsetWidth, h = tipBox.offsetHeight;
+    var vw = document.documentElement.clientWidth, vh = document.documentElement.clientHeight;
+    var left = x + gap + w > vw ? x - gap - w : x + gap;
+    var top = y + gap + h > vh ? y - gap - h : y + gap;
+    tipBox.style.left = Math.max(4, left) + "px";
+    tipBox.style.top = Math.max(4, top) + "px";
+  };
+
+  RK.hideTip = function () {
+    if (tipBox) { tipBox.hidden = true; tipBox.removeAttribute("data-for"); }
+  };
+
+  // ------------------------------------------------------------------------------------------------ network
+
+  // Push apart the nodes whose boxes (shape and label) overlap, a few pixels at a time, until none do.
+  function separate(network, ids, fixed) {
+    var pad = 6, boxes = {}, pos = network.getPositions(ids);
+    ids.forEach(function (id) {
+      var b = network.getBoundingBox(id);
+      boxes[id] = { l: b.left - pos[id].x, r: b.right - pos[id].x, t: b.top - pos[id].y, b: b.bottom - pos[id].y };
+    });
+    for (var round = 0; round < 300; round++) {
+      var moved = false;
+      for (var i = 0; i < ids.length; i++) {
+        for (var j = i + 1; j < ids.length; j++) {
+          var a = ids[i], c = ids[j], pa = pos[a], pc = pos[c], ba = boxes[a], bc = boxes[c];
+          var ox = Math.min(pa.x + ba.r, pc.x + bc.r) - Math.max(pa.x + ba.l, pc.x + bc.l) + pad;
+          var oy = Math.min(pa.y + ba.b, pc.y + bc.b) - Math.max(pa.y + ba.t, pc.y + bc.t) + pad;
+          if (ox <= 0 || oy <= 0) continue;
+          var fa = fixed[a] ? 0 : (fixed[c] ? 1 : 0.5), fc = 1 - fa;
+          if (fixed[a] && fixed[c]) continue;
+          if (ox < oy) {
+            var sx = pa.x + (ba.l + ba.r) / 2 <= pc.x + (bc.l + bc.r) / 2 ? 1 : -1;
+            pa.x -= sx * ox * fa; pc.x += sx * ox * fc;
+          } else {
+            var sy = pa.y + (ba.t + ba.b) / 2 <= pc.y + (bc.t + bc.b) / 2 ? 1 : -1;
+            pa.y -= sy * oy * fa; pc.y += sy * oy * fc;
+          }
+          moved = true;
+        }
+      }
+      if (!moved) break;
+    }
+    ids.forEach(function (id) { network.moveNode(id, pos[id].x, pos[id].y); });
+  }
+
+  // Stack each column's nodes (outcomes, SDGs) by their measured heights, so no box covers another.
+  function stackColumns(network, nodes) {
+    var columns = {};
+    nodes.forEach(function (n) { if (n.column !== undefined) (columns[n.column] = columns[n.column] || []).push(n); });
+    Object.keys(columns).forEach(function (k) {
+      var col = columns[k].sort(function (a, b) { return a.order - b.order; });
+      var heights = col.map(function (n) { var b = network.getBoundingBox(n.id); return b.bottom - b.top; });
+      var gap = 18, total = heights.reduce(function (s, h) { return s + h + gap; }, -gap), y = -total / 2;
+      col.forEach(function (n, i) {
+        network.moveNode(n.id, n.x, y + heights[i] / 2);
+        y += heights[i] + gap;
+      });
+    });
+  }
+
+  function labelSize(network, id) {
+    var node = network.body.nodes[id];
+    return node && node.options.font ? node.options.font.size : 14;
+  }
+
+  // Fit the given nodes in view with labels at least MIN_LABEL_PX on screen: a taller canvas (the page scrolls)
+  // rather than smaller labels; if that is not enough, the view keeps readable labels and the user pans.
+  function fitReadable(network, container, ids) {
+    if (!ids.length) return;
+    var base = container.getAttribute("data-base-height");
+    if (!base) { base = String(container.clientHeight); container.setAttribute("data-base-height", base); }
+    base = Number(base);
+    function height(px) { container.style.height = px + "px"; network.setSize("100%", "100%"); }
+    var smallest = Math.min.apply(null, ids.map(function (id) { return labelSize(network, id); }));
+    var need = MIN_LABEL_PX / smallest;
+    height(base);
+    network.fit({ nodes: ids, animation: false });
+    var scale = network.getScale();
+    if (scale < need) {
+      height(Math.round(base * Math.min(MAX_GROW, need / scale * 1.05)));
+      network.fit({ nodes: ids, animation: false });
+      scale = network.getScale();
+      if (scale < need) network.moveTo({ scale: need, animation: false });
+    }
+  }
+
+  function edgeCountText(n, total, what) {
+    return (n === total ? String(total) : n + " of " + total) + " " + what;
   }
 
   function drawGraph() {
@@ -44,20 +166,21 @@
       return;
     }
     window.graphData = { nodes: data.nodes.length, edges: data.edges.length };
-    var byId = {};
+    var nodeTip = {}, edgeTip = {}, byId = {};
     var nodes = data.nodes.map(function (n) {
       byId[n.id] = n;
+      nodeTip[n.id] = n.tip;
       var copy = Object.assign({}, n);
-      copy.title = tipElement(n.tip);
       delete copy.tip;
       return copy;
     });
     var edges = data.edges.map(function (e) {
+      edgeTip[e.id] = e.tip;
       var copy = Object.assign({}, e);
-      copy.title = tipElement(e.tip);
       delete copy.tip;
       return copy;
     });
+    RK.edgeTips = edgeTip;
     if (!nodes.length) {
       container.appendChild(el("p", "rk-empty", data.empty || "Nothing to show: the graph has no relations of this kind yet."));
     }
@@ -66,10 +189,10 @@
     var options = Object.assign({
       autoResize: true,
       layout: { randomSeed: 7, improvedLayout: nodes.length < 150 },
-      interaction: { hover: true, tooltipDelay: 120, navigationButtons: false },
+      interaction: { hover: true, navigationButtons: false },
       physics: {
         solver: "barnesHut",
-        barnesHut: { gravitationalConstant: -6000, springLength: 140, springConstant: 0.03, damping: 0.4, avoidOverlap: 0.2 },
+        barnesHut: { gravitationalConstant: -2500, centralGravity: 0.4, springLength: 110, springConstant: 0.04, damping: 0.4, avoidOverlap: 0.5 },
         stabilization: { enabled: true, iterations: 400, updateInterval: 50, fit: true },
       },
       nodes: { font: { size: 14, face: "system-ui, sans-serif" }, borderWidth: 1 },
@@ -80,17 +203,30 @@
     window.graphNodes = nodeSet;
     window.graphEdges = edgeSet;
 
+    var view = { ids: nodes.map(function (n) { return n.id; }) };
+    RK.refit = function () {
+      fitReadable(network, container, view.ids);
+      network.redraw();
+      window.graphScale = network.getScale();
+    };
+
     var settled = false;
     function settle(how) {
       if (settled) return;
       settled = true;
       network.setOptions({ physics: false });
-      network.fit();
-      // draw now: node hit areas are measured when drawn, so "ready" means a click lands where the node is seen
+      // sizes are known once drawn: lay out, then refit, on the next drawing
+      network.once("afterDrawing", function () {
+        var fixed = {};
+        nodes.forEach(function (n) { fixed[n.id] = n.physics === false; });
+        if (nodes.some(function (n) { return n.column !== undefined; })) stackColumns(network, nodes);
+        else separate(network, view.ids, fixed);
+        RK.refit();
+        window.graphSettledBy = how;
+        window.graphReady = true;
+        document.body.setAttribute("data-graph-ready", "true");
+      });
       network.redraw();
-      window.graphSettledBy = how;
-      window.graphReady = true;
-      document.body.setAttribute("data-graph-ready", "true");
     }
     network.once("stabilizationIterationsDone", function () { settle("stabilization"); });
     network.once("stabilized", function () { settle("stabilization"); });
@@ -98,6 +234,20 @@
     if (!moving || !nodes.length || options.physics === false || (options.physics && options.physics.enabled === false)) settle("static");
     // a large graph must not keep the page busy: stop the physics after at most 2.5 s whatever happens
     setTimeout(function () { settle("timeout"); }, 2500);
+
+    // the tooltip belongs to what vis-network says is under the pointer: the nearest edge, or the node on top
+    var pointer = { x: 0, y: 0 };
+    container.addEventListener("mousemove", function (ev) { pointer.x = ev.clientX; pointer.y = ev.clientY; RK.moveTip(ev.clientX, ev.clientY); });
+    container.addEventListener("mouseleave", function () { RK.hideTip(); });
+    function at(params) {
+      var ev = params.event && params.event.center ? params.event.center : null;
+      return ev ? [ev.x, ev.y] : [pointer.x, pointer.y];
+    }
+    network.on("hoverNode", function (p) { var xy = at(p); RK.showTip(nodeTip[p.node], "node:" + p.node, xy[0], xy[1]); });
+    network.on("hoverEdge", function (p) { var xy = at(p); RK.showTip(edgeTip[p.edge], "edge:" + p.edge, xy[0], xy[1]); });
+    network.on("blurNode", function (p) { if (tipBox && tipBox.getAttribute("data-for") === "node:" + p.node) RK.hideTip(); });
+    network.on("blurEdge", function (p) { if (tipBox && tipBox.getAttribute("data-for") === "edge:" + p.edge) RK.hideTip(); });
+    network.on("dragStart", function () { RK.hideTip(); });
 
     function openNode(params) {
       if (params.nodes && params.nodes.length) {
@@ -108,13 +258,22 @@
     network.on("click", openNode);
     // a press held a little long (a slow machine, a touch screen) is a "hold", not a "click": open the node too
     network.on("hold", openNode);
-    setupFilters(data, nodeSet, edgeSet);
+    setupFilters(data, nodeSet, edgeSet, view);
+    setupList(network, view);
   }
 
-  function setupFilters(data, nodeSet, edgeSet) {
+  // Filters by theme and report: the counts, the side list and the view follow what is shown.
+  function setupFilters(data, nodeSet, edgeSet, view) {
     var themeSel = document.getElementById("filter-theme");
     var reportSel = document.getElementById("filter-report");
-    if (!themeSel && !reportSel) return;
+    var count = document.getElementById("graph-count");
+    function show(visibleNodes, visibleEdges) {
+      window.graphVisible = { nodes: visibleNodes.length, edges: visibleEdges };
+      if (count) {
+        count.textContent = edgeCountText(visibleNodes.length, data.nodes.length, "nodes") + ", " +
+          edgeCountText(visibleEdges, data.edges.length, "edges");
+      }
+    }
     function apply() {
       var theme = themeSel ? themeSel.value : "";
       var report = reportSel ? reportSel.value : "";
@@ -126,16 +285,64 @@
         return { id: e.id, hidden: !ok };
       }));
       var filtering = theme || report;
-      var visibleNodes = 0;
+      var visible = [];
       nodeSet.update(data.nodes.map(function (n) {
         var ok = !filtering || seen[n.id] || (!theme && report && (n.reports || []).indexOf(report) >= 0);
-        if (ok) visibleNodes++;
+        if (ok) visible.push(n.id);
         return { id: n.id, hidden: !ok };
       }));
-      window.graphVisible = { nodes: visibleNodes, edges: visibleEdges };
+      view.ids = visible;
+      show(visible, visibleEdges);
+      if (RK.filterList) RK.filterList();
+      if (RK.refit) RK.refit();
     }
     [themeSel, reportSel].forEach(function (s) { if (s) s.addEventListener("change", apply); });
-    window.graphVisible = { nodes: data.nodes.length, edges: data.edges.length };
+    show(data.nodes.map(function (n) { return n.id; }), data.edges.length);
+  }
+
+  // The list beside the network: every node by name, narrowed by its own box and by the filters;
+  // choosing one centres the network on it.
+  function setupList(network, view) {
+    var list = document.getElementById("entity-list");
+    if (!list) return;
+    var box = document.getElementById("list-filter");
+    var count = document.getElementById("list-count");
+    var items = Array.prototype.slice.call(list.querySelectorAll("li[data-id]"));
+    RK.filterList = function () {
+      var q = box ? box.value.trim().toLowerCase() : "";
+      var shown = {};
+      view.ids.forEach(function (id) { shown[id] = true; });
+      var n = 0;
+      items.forEach(function (li) {
+        var ok = shown[li.getAttribute("data-id")] && (!q || li.getAttribute("data-name").indexOf(q) >= 0);
+        li.hidden = !ok;
+        if (ok) n++;
+      });
+      if (count) count.textContent = edgeCountText(n, items.length, count.getAttribute("data-what") || "");
+      window.listVisible = n;
+    };
+    if (box) box.addEventListener("input", RK.filterList);
+    list.addEventListener("click", function (ev) {
+      var button = ev.target.closest ? ev.target.closest("button[data-focus]") : null;
+      if (!button) return;
+      var id = button.getAttribute("data-focus");
+      network.selectNodes([id]);
+      network.focus(id, { scale: Math.max(network.getScale(), 1), animation: false });
+    });
+    RK.filterList();
+  }
+
+  // The outcome x SDG matrix: its cells show the tooltip of the network edge they stand for.
+  function setupMatrix() {
+    var table = document.getElementById("matrix");
+    if (!table) return;
+    function cellOf(ev) { return ev.target.closest ? ev.target.closest("td[data-edge]") : null; }
+    table.addEventListener("mouseover", function (ev) {
+      var td = cellOf(ev);
+      if (td && RK.edgeTips) RK.showTip(RK.edgeTips[td.getAttribute("data-edge")], "cell:" + td.getAttribute("data-edge"), ev.clientX, ev.clientY);
+    });
+    table.addEventListener("mousemove", function (ev) { if (cellOf(ev)) RK.moveTip(ev.clientX, ev.clientY); else RK.hideTip(); });
+    table.addEventListener("mouseleave", function () { RK.hideTip(); });
   }
 
   // Search box: entity names and alternative names from assets/search-index.js.
@@ -186,12 +393,14 @@
 
   function start() {
     setupSearch();
+    if (document.getElementById("map-data")) return;   // the places page: reportkg-map.js draws it
     if (typeof vis === "undefined") {
       window.graphData = { nodes: 0, edges: 0 };
       window.graphReady = true;
       return;
     }
     drawGraph();
+    setupMatrix();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
