@@ -34,6 +34,12 @@ system-deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium raptor2-utils libseccomp2 >/dev/null; \
 	fi
+	@# a real Virtuoso 7, the SPARQL store kg push is tested against besides Oxigraph
+	@if ! command -v virtuoso-t >/dev/null; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends virtuoso-opensource >/dev/null; \
+	fi
 
 bench: setup
 	$(BIN)/python benchmarks/run.py

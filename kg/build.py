@@ -18,7 +18,7 @@ from extract.report import Extractor, ReportError, extract_report, load_extracto
 from extract.resources import data_path
 from kg.graph import build_dataset
 from kg.namespace import RK
-from kg.output import staged_output
+from kg.output import JSONLD_FILE, staged_output, write_jsonld
 from kg.validate import Conformance, validate
 
 REPORT_SUFFIXES = (".txt", ".pdf")
@@ -189,6 +189,7 @@ def write_build(b: Build, out_dir: Path) -> Path:
     """Write graph.trig, graph.ttl, candidates.tsv and summary.json into out_dir, atomically."""
     with staged_output(Path(out_dir)) as stage:
         write_graph_files(b.dataset, stage)
+        write_jsonld(b.dataset, stage / JSONLD_FILE)
         write_candidates(b.records, stage / "candidates.tsv")
         (stage / "shacl-report.txt").write_text(b.conformance.report, encoding="utf-8")
         (stage / "summary.json").write_text(json.dumps(summary(b), indent=2) + "\n", encoding="utf-8")
