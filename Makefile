@@ -41,8 +41,9 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends virtuoso-opensource >/dev/null; \
 	fi
 
+# Results go to $(OUT)/benchmarks.md; `make bench RESULTS=benchmarks/results.md` updates the tracked file.
 bench: setup
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --results $(or $(RESULTS),$(OUT)/benchmarks.md)
 
 clean:
 	rm -rf $(VENV) $(OUT) build dist

@@ -1,6 +1,7 @@
 """Measure build speed, scaling, memory, query latency and the endpoint under load, side by side in one run.
 
-Run by `make bench`; prints a table and writes benchmarks/results.md. Numbers never fail anything:
+Run by `make bench`; prints a table and writes out/benchmarks.md (`--results PATH`; the tracked
+benchmarks/results.md only on request: `make bench RESULTS=benchmarks/results.md`). Numbers never fail anything:
 each row gives the measurement, its target and whether this run met it.
 
     .venv/bin/python benchmarks/run.py [--sizes 1 10 50] [--requests 2000] [--clients 20] [--keep DIR]
@@ -27,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results.md"
+RESULTS = ROOT / "out" / "benchmarks.md"
 PY = sys.executable
 KG = str(Path(PY).parent / "kg")
 OXIGRAPH = str(Path(PY).parent / "oxigraph")
@@ -447,6 +448,85 @@ def bench_endpoint(table: Table, out: Path, n_reports: int, queries: list[str], 
                   f"{r['errors']} / {r['rps']:.1f} req/s / {r['p50'] * 1000:.0f} ms / {r['p99'] * 1000:.0f} ms", "")
 
 
+# ---------------------------------------------------------------- push to external stores
+
+VIRTUOSO = shutil.which("virtuoso-t") or "/usr/bin/virtuoso-t"
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_store(kind: str, folder: Path) -> tuple[str, subprocess.Popen]:
+    """A fresh Oxigraph server or Virtuoso (Debian's, its database in `folder`) on free loopback ports."""
+    folder.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    if kind == "Oxigraph":
+        cmd = [OXIGRAPH, "serve", "--location", str(folder / "db"), "--bind", f"127.0.0.1:{port}", "--union-default-graph"]
+        query = f"http://127.0.0.1:{port}/query"
+    else:
+        lines, ports = [], iter((_free_port(), port))
+        for line in VIRTUOSO_INI.read_text(encoding="utf-8").splitlines():
+            key = line.split("=", 1)[0].strip()
+            if key == "ServerPort":
+                line = f"ServerPort = {next(ports)}"
+            elif key in ("DatabaseFile", "ErrorLogFile", "LockFile", "TransactionFile", "xa_persistent_file"):
+                line = f"{key} = {folder / Path(line.split('=', 1)[1].strip()).name}"
+            elif key == "ServerRoot":
+                line = f"ServerRoot = {folder}"
+            lines.append(line)
+        (folder / "virtuoso.ini").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        cmd = [VIRTUOSO, "+foreground", "+configfile", str(folder / "virtuoso.ini")]
+        query = f"http://127.0.0.1:{port}/sparql"
+    proc = subprocess.Popen(cmd, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_http(query, proc, 120)
+    except BaseException:
+        proc.terminate()
+        proc.wait(60)
+        raise
+    return f"http://127.0.0.1:{port}", proc
+
+
+def bench_push(table: Table, work: Path, out: Path | None = None) -> None:
+    """`kg push` of a build (default: the bundled reports) to a fresh Oxigraph and a fresh Virtuoso, by the Graph
+    Store Protocol and by SPARQL Update with their default chunks: triples per second, each confirmed by the store."""
+    from kg.push import push
+    from kg.store import load_store
+
+    if out is None:
+        out = work / "push-out"
+        subprocess.run([KG, "build", "--out", str(out)], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    load_store(out)            # made once, as `kg serve` would have: not part of the push
+    stores = ["Oxigraph"] + (["Virtuoso"] if Path(VIRTUOSO).exists() and VIRTUOSO_INI.exists() else [])
+    print(f"push of {out} to {', '.join(stores)}", flush=True)
+    for kind in stores:
+        url, proc = _start_store(kind, work / f"push-{kind.lower()}")
+        auth = {"user": "dba", "password": "dba"} if kind == "Virtuoso" else {}
+        try:
+            rates = {}
+            for method in ("graph-store", "update"):
+                runs = []
+                for _ in range(2 if method == "graph-store" else 1):
+                    t0 = time.perf_counter()
+                    pushed = push(out, url, method=method, **auth)
+                    runs.append(time.perf_counter() - t0)
+                triples, s = sum(p.triples for p in pushed), min(runs)
+                rates[method] = triples / s
+                table.add(f"`kg push` to {kind} ({method}, {max(p.requests for p in pushed)} request(s) per graph at most, "
+                          f"confirmed by COUNT): {triples:,} triples", f"{s:.2f} s = {triples / s:,.0f} triples/s", "")
+            table.add(f"`kg push` to {kind}: Graph Store Protocol vs SPARQL Update",
+                      f"{rates['graph-store'] / rates['update']:.1f}x faster", "")
+        finally:
+            proc.terminate()
+            proc.wait(60)
+
+
 def machine() -> str:
     import pyoxigraph
     import rdflib
@@ -464,6 +544,8 @@ def machine() -> str:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="+", default=[1, 10, 50])
+    p.add_argument("--push-only", nargs="?", type=Path, const=True, metavar="OUT",
+                   help="only the push benchmark, on the bundled reports (or a folder already built); prints, writes nothing")
     p.add_argument("--requests", type=int, default=2000)
     p.add_argument("--clients", type=int, default=20)
     p.add_argument("--rdflib-timeout", type=float, default=10, help="seconds one rdflib query may run")
@@ -486,6 +568,15 @@ def main() -> None:
     t_start = time.perf_counter()
     work = a.keep or Path(tempfile.mkdtemp(prefix="reportkg-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    if a.push_only:
+        table = Table()
+        try:
+            bench_push(table, work, None if a.push_only is True else a.push_only.resolve())
+        finally:
+            if not a.keep:
+                shutil.rmtree(work, ignore_errors=True)
+        print(f"\n{machine()}\n\n{table.markdown()}")
+        return
     table = Table()
     def phase(name, fn, *args):
         """Run one measurement; a failure becomes a row of the table, and the run goes on."""
@@ -505,12 +596,14 @@ def main() -> None:
             fast = phase("queries", bench_queries, table, outs[largest][0], largest, a.rdflib_timeout)
             phase("endpoint", bench_endpoint, table, outs[largest][0], largest, fast or [], a.requests, a.clients,
                   a.load_seconds)
+        phase("push", bench_push, table, work)
     finally:
         if not a.keep:
             shutil.rmtree(work, ignore_errors=True)
     total = time.perf_counter() - t_start
     text = (f"# Benchmarks\n\nMeasured by `make bench` (`benchmarks/run.py`) in one run of {total / 60:.1f} minutes.\n"
             f"{machine()}.\n\n{table.markdown()}\n")
+    a.results.parent.mkdir(parents=True, exist_ok=True)
     a.results.write_text(text, encoding="utf-8")
     print(f"\n{table.markdown()}\n\nwrote {a.results} in {total:.0f} s")
 
