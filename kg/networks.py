@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -341,7 +340,13 @@ def build_places_network(data: Dataset | Graph, centroids: dict[str, tuple[float
     wanted |= {str(p) for p in g.objects(None, DCTERMS.spatial)}
     wanted |= {p for r in rels if r.kind == "activity" for p in r.places}
     wanted |= {p for r in results for p in r.places}
-    wanted |= {entities[p].container for p in list(wanted) if p in entities and entities[p].container}
+    # and every place they lie in, up to the country (a town's region and country)
+    todo = [p for p in wanted if p in entities]
+    while todo:
+        up = entities[todo.pop()].container
+        if up in entities and up not in wanted:
+            wanted.add(up)
+            todo.append(up)
     wanted &= set(entities)
     net = nx.MultiDiGraph(name="places")
     for p in sorted(wanted):
@@ -396,42 +401,6 @@ def build_neighbourhood(network: nx.MultiDiGraph, iri: str, entities: dict[str, 
         return sub
     near = nx.ego_graph(network.to_undirected(as_view=True), iri, radius=radius)
     return network.subgraph(near.nodes).copy()
-
-
-def layout_places(net: nx.MultiDiGraph, panel: float = 700.0, gap: float = 350.0) -> dict[str, tuple[float, float]]:
-    """Screen positions of the places with a known lat/lon, one panel per country, each at true relative positions.
-
-    Countries are laid out side by side (west to east) so a country's regions are not squeezed by the distance
-    between countries; inside a panel the positions are an equirectangular projection of lat/lon.
-    """
-    groups: dict[str, list[str]] = {}
-    for n, d in net.nodes(data=True):
-        if "lat" in d:
-            groups.setdefault(d.get("country") or n, []).append(n)
-    placed: dict[str, tuple[float, float]] = {}
-    x0 = 0.0
-
-    def west(item):
-        ns = item[1]
-        return (sum(net.nodes[n]["lon"] for n in ns) / len(ns), item[0])
-
-    for _, members in sorted(groups.items(), key=west):
-        regions = [n for n in members if net.nodes[n].get("level") == "region"] or members
-        lats = [net.nodes[n]["lat"] for n in regions]
-        lons = [net.nodes[n]["lon"] for n in regions]
-        lat0 = (max(lats) + min(lats)) / 2
-        k = math.cos(math.radians(lat0))
-        extent = max((max(lons) - min(lons)) * k, max(lats) - min(lats))
-        scale = panel / extent if extent > 0 else 0.0
-        width = (max(lons) - min(lons)) * k * scale
-        for n in regions:
-            d = net.nodes[n]
-            placed[n] = (x0 + (d["lon"] - min(lons)) * k * scale, -(d["lat"] - lat0) * scale)
-        for n in set(members) - set(regions):
-            # the country itself heads its panel rather than sitting on top of one of its regions
-            placed[n] = (x0 + width / 2, -(max(lats) - lat0) * scale - 120)
-        x0 += width + (gap if len(members) > 1 else gap / 2)
-    return placed
 
 
 def clean_for_export(net: nx.Graph) -> nx.Graph:

@@ -21,7 +21,7 @@ from kg.graph import OA, SCHEMA
 from kg.namespace import RK
 from kg.networks import (
     Entity, Evidence, Relation, Result, as_graph, build_entity_network, build_neighbourhood, build_partnership_network,
-    build_places_network, build_sdg_network, layout_places, load_entities, load_relations, load_results,
+    build_places_network, build_sdg_network, load_entities, load_relations, load_results,
     organisation_kinds, write_gexf, write_graphml,
 )
 
@@ -175,9 +175,10 @@ def _node(site: Site, iri: str, d: dict, root: str, lines: list[str] | None = No
         c = site.sdg_colours[e.goal]
         node.update(shape="box", label=f"{e.goal}\n{e.short_title or e.label}", margin=10,
                     color={"background": c, "border": c, "highlight": {"background": c, "border": "#000000"}},
-                    font={"color": "#ffffff", "size": 16, "bold": True}, widthConstraint={"maximum": 170})
+                    font={"color": "#ffffff", "size": 16, "bold": True, "strokeWidth": 0}, widthConstraint={"maximum": 170})
     elif e.kind == "outcome":
-        node.update(shape="box", widthConstraint={"maximum": 220}, margin=8)
+        # a label inside its box needs no halo
+        node.update(shape="box", widthConstraint={"maximum": 220}, margin=8, font={"strokeWidth": 0})
     return node
 
 

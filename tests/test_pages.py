@@ -98,6 +98,35 @@ def test_relation_shape_renders_pages(relations_graph, tmp_path):
     assert 'id="graph-data"' in (tmp_path / "partnerships.html").read_text(encoding="utf-8")
 
 
+DISCOVERED_TTL = """
+@prefix rk: <https://w3id.org/reportkg/ontology#> . @prefix schema: <http://schema.org/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix id: <https://w3id.org/reportkg/id/> .
+@prefix r: <https://w3id.org/reportkg/report/t/> .
+id:org\\/local-water-committee a rk:Organization ; rdfs:label "Local Water Committee" ; rk:mentionedIn r:s1 .
+id:place\\/ML-7-town a rk:Place ; rdfs:label "Ansongo" ; schema:containedInPlace id:place\\/ML-7 ;
+    schema:latitude 15.66 ; schema:longitude 0.50 ; rk:mentionedIn r:s1 .
+r:p2 a rk:Partnership ; rk:participant id:org\\/unicef, id:org\\/local-water-committee ; rk:evidence r:s1 .
+r:a2 a rk:Activity ; rk:participant id:org\\/local-water-committee ; rk:place id:place\\/ML-7-town ; rk:evidence r:s1 .
+"""
+
+
+def test_pages_cope_with_discovered_organisations_and_towns(tmp_path):
+    """An organisation with no external id (found in the text, not the gazetteer) and a town with its own
+    coordinates, inside a region, inside a country."""
+    ds = Dataset()
+    g = ds.graph(URIRef("https://w3id.org/reportkg/report/t"))
+    g.parse(data=RELATIONS_TTL, format="turtle")
+    g.parse(data=DISCOVERED_TTL, format="turtle")
+    local = str(entity_iri("org/local-water-committee"))
+    assert local in build_partnership_network(ds)
+    town = build_places_network(ds).nodes[str(entity_iri("place/ML-7-town"))]
+    assert (town["lat"], town["lon"], town["country"], town["organisations"]) == (15.66, 0.5, "ML", ["Local Water Committee"])
+    write_pages(ds, tmp_path)
+    page = (tmp_path / entity_href(local)).read_text(encoding="utf-8")
+    assert "Local Water Committee" in page and "Wikidata" not in page
+    assert "Ansongo" in (tmp_path / "places.html").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("iri", [
     "https://w3id.org/reportkg/id/org/unicef", "https://w3id.org/reportkg/id/org/../../../etc/passwd",
     "https://w3id.org/reportkg/id/person/%2e%2e%2f%2e%2e", "http://metadata.un.org/sdg/3", "..", "/", "a\\b\x00c",

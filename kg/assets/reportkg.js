@@ -82,7 +82,7 @@
 
   // Push apart the nodes whose boxes (shape and label) overlap, a few pixels at a time, until none do.
   function separate(network, ids, fixed) {
-    var pad = 6, boxes = {}, pos = network.getPositions(ids);
+    var padX = 16, padY = 6, boxes = {}, pos = network.getPositions(ids);   // wider apart sideways: two labels must not read as one
     ids.forEach(function (id) {
       var b = network.getBoundingBox(id);
       boxes[id] = { l: b.left - pos[id].x, r: b.right - pos[id].x, t: b.top - pos[id].y, b: b.bottom - pos[id].y };
@@ -92,8 +92,8 @@
       for (var i = 0; i < ids.length; i++) {
         for (var j = i + 1; j < ids.length; j++) {
           var a = ids[i], c = ids[j], pa = pos[a], pc = pos[c], ba = boxes[a], bc = boxes[c];
-          var ox = Math.min(pa.x + ba.r, pc.x + bc.r) - Math.max(pa.x + ba.l, pc.x + bc.l) + pad;
-          var oy = Math.min(pa.y + ba.b, pc.y + bc.b) - Math.max(pa.y + ba.t, pc.y + bc.t) + pad;
+          var ox = Math.min(pa.x + ba.r, pc.x + bc.r) - Math.max(pa.x + ba.l, pc.x + bc.l) + padX;
+          var oy = Math.min(pa.y + ba.b, pc.y + bc.b) - Math.max(pa.y + ba.t, pc.y + bc.t) + padY;
           if (ox <= 0 || oy <= 0) continue;
           var fa = fixed[a] ? 0 : (fixed[c] ? 1 : 0.5), fc = 1 - fa;
           if (fixed[a] && fixed[c]) continue;
@@ -195,7 +195,8 @@
         barnesHut: { gravitationalConstant: -2500, centralGravity: 0.4, springLength: 110, springConstant: 0.04, damping: 0.4, avoidOverlap: 0.5 },
         stabilization: { enabled: true, iterations: 400, updateInterval: 50, fit: true },
       },
-      nodes: { font: { size: 14, face: "system-ui, sans-serif" }, borderWidth: 1 },
+      // a white halo keeps a label readable where links cross it
+      nodes: { font: { size: 14, face: "system-ui, sans-serif", strokeWidth: 3, strokeColor: "#ffffff" }, borderWidth: 1 },
       edges: { smooth: { type: "continuous" }, color: { inherit: false } },
     }, data.options || {});
     var network = new vis.Network(container, { nodes: nodeSet, edges: edgeSet }, options);
