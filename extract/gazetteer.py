@@ -1,14 +1,18 @@
 """Load the gazetteer (organisations, programmes, SDGs, national bodies, places) into entity records with aliases.
 
 Places come from ISO 3166 through pycountry (every country and admin-1 subdivision), completed by
-`gazetteer/places.jsonl` (Wikidata ids, English exonyms, donor flags). Everything else is JSON Lines,
-one entity per line, so adding an organisation is a one-line change.
+`gazetteer/places.jsonl` (Wikidata ids, the names English reports write, donor flags), and towns from
+GeoNames in `gazetteer/towns/XX.tsv`, read only for a report's focus countries. Everything else is JSON
+Lines, one entity per line, so adding an organisation is a one-line change.
 """
 from __future__ import annotations
 
+import csv
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from extract.records import EntityInfo
@@ -19,12 +23,15 @@ GLOBAL_FILES = ("organisations.jsonl", "programmes.jsonl", "sdgs.jsonl")
 # Entries that only make sense for a report about their country (national ministries, plans).
 NATIONAL_FILE = "national.jsonl"
 PLACES_FILE = "places.jsonl"
+TOWNS_FOLDER = "towns"
+# Type words a report puts after a region's name ("Aleppo Governorate"), whatever ISO 3166-2 calls the unit.
+REGION_TYPES = ("Governorate", "Province", "Region", "State", "Department", "District")
 
 ORGANISATION_KINDS = frozenset({
     "un_agency", "un_service", "un_body", "intergovernmental", "financial_institution", "global_fund",
     "donor_government", "government_body", "ngo", "armed_group", "coordination", "red_cross", "organization",
 })
-PLACE_KINDS = frozenset({"country", "region", "supranational_region"})
+PLACE_KINDS = frozenset({"country", "region", "supranational_region", "place_local"})
 
 
 class GazetteerError(ValueError):
@@ -38,19 +45,40 @@ class Gazetteer:
     entities: dict[str, EntityInfo] = field(default_factory=dict)
     scope: dict[str, str] = field(default_factory=dict)          # key -> country code for national entries
     subdivisions_by_country: dict[str, list[str]] = field(default_factory=dict)
+    towns_folder: Path | None = None
+    towns_by_country: dict[str, list[str]] = field(default_factory=dict)   # filled on first use per country
+    bare_excluded: dict[str, frozenset[str]] = field(default_factory=dict)  # key -> names never matched alone
 
     def names(self, key: str) -> list[str]:
         info = self.entities[key]
-        return name_variants([info.label, *info.aliases])
+        excluded = self.bare_excluded.get(key, frozenset())
+        return name_variants([n for n in (info.label, *info.aliases) if n not in excluded])
 
     def global_keys(self) -> list[str]:
-        """Keys matched in every report: curated entries and countries, not regions or national bodies."""
-        return [k for k, e in self.entities.items() if e.kind != "region" and k not in self.scope]
+        """Keys matched in every report: curated entries and countries, not regions, towns or national bodies."""
+        return [k for k, e in self.entities.items() if e.kind not in ("region", "place_local") and k not in self.scope]
 
     def keys_for_country(self, code: str) -> list[str]:
-        """Keys that become active when a report is about the country `code`."""
+        """Keys that become active when a report is about the country `code`: regions, national bodies, towns."""
         national = [k for k, c in self.scope.items() if c == code]
-        return self.subdivisions_by_country.get(code, []) + national
+        return self.subdivisions_by_country.get(code, []) + national + self.towns_of(code)
+
+    def towns_of(self, code: str) -> list[str]:
+        """Keys of the towns of country `code`, read from its towns file on first use."""
+        if code not in self.towns_by_country:
+            self.towns_by_country[code] = []
+            path = self.towns_folder / f"{code}.tsv" if self.towns_folder else None
+            if path is not None and path.is_file():
+                for info in _read_towns(path, code, self._taken_names(code)):
+                    self.entities[info.key] = info
+                    self.towns_by_country[code].append(info.key)
+        return self.towns_by_country[code]
+
+    def _taken_names(self, code: str) -> set[str]:
+        """Folded names a town may not take: those of every global entry and of the country's regions and bodies."""
+        keys = [k for k in self.global_keys()] + self.subdivisions_by_country.get(code, [])
+        keys += [k for k, c in self.scope.items() if c == code]
+        return {fold(n) for k in keys for n in (self.entities[k].label, *self.entities[k].aliases)}
 
 
 def entity_key(kind: str, ident: str) -> str:
@@ -66,6 +94,46 @@ def entity_key(kind: str, ident: str) -> str:
 
 def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """Case-, accent- and hyphen-insensitive key, one apostrophe: how two spellings of one place name meet."""
+    text = re.sub(r"[\u2018\u2019\u02bb\u02bc`]", "'", text)
+    text = strip_accents(text).casefold().replace("-", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@lru_cache(maxsize=1)
+def admin1_subdivisions() -> tuple:
+    """ISO 3166-2 units of the first administrative level: those without a parent, and those whose parent is a
+    top-level unit of another type while their own type is a top-level type of the country (Iraq's governorates
+    inside the Kurdistan Region)."""
+    import pycountry  # imported here: reading its database is work, and importing must do none
+
+    subs = list(pycountry.subdivisions)
+    by_code = {s.code: s for s in subs}
+    top_types: dict[str, set[str]] = {}
+    for s in subs:
+        if not s.parent_code:
+            top_types.setdefault(s.country_code, set()).add(s.type)
+    out = []
+    for s in subs:
+        parent = by_code.get(s.parent_code) if s.parent_code else None
+        if parent is None or (not parent.parent_code and s.type != parent.type
+                              and s.type in top_types.get(s.country_code, ())):
+            out.append(s)
+    return tuple(out)
+
+
+def region_names(names: list[str], unit_type: str) -> list[str]:
+    """A region's names with the type words reports put after them ("Anbar Governorate", "Province of X")."""
+    types = (unit_type, *(t for t in REGION_TYPES if t != unit_type))
+    ends = tuple(" " + t.casefold() for t in types)
+    out = list(names)
+    for n in names:
+        if not n.casefold().endswith(ends):
+            out += [f"{n} {t}" for t in types] + [f"{unit_type} of {n}"]
+    return out
 
 
 def name_variants(names: list[str]) -> list[str]:
@@ -144,15 +212,38 @@ def load_gazetteer(folder: Path | None = None) -> Gazetteer:
             extra_kinds=("donor_government",) if x.get("donor") else (), wikidata=x.get("wikidata"),
             notations=notations, country=c.alpha_2,
         )
-    for s in pycountry.subdivisions:
-        if s.parent_code:          # admin-1 only
-            continue
+    for s in admin1_subdivisions():
         x = extra.get(s.code, {})
-        aliases = [s.name, f"{s.name} {s.type}", f"{s.type} of {s.name}", *x.get("aliases", ())]
+        aliases = region_names([s.name, *x.get("aliases", ())], s.type)
         key = f"place/{s.code}"
         gaz.entities[key] = EntityInfo(
             key=key, kind="region", label=s.name, aliases=tuple(aliases), wikidata=x.get("wikidata"),
             notations=(s.code,), country=s.country_code,
         )
+        if x.get("exclude"):
+            gaz.bare_excluded[key] = frozenset(x["exclude"])
         gaz.subdivisions_by_country.setdefault(s.country_code, []).append(key)
+    gaz.towns_folder = folder / TOWNS_FOLDER
     return gaz
+
+
+def _read_towns(path: Path, country: str, taken: set[str]) -> list[EntityInfo]:
+    """Towns of one country's file. A name another entry has (a region, an organisation, a country) or that a
+    more populous town of the country already took is not the town's: the file lists towns by population."""
+    out, used, n = [], set(taken), 1
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            for n, row in enumerate(csv.DictReader(f, delimiter="\t"), 2):
+                names = [m for m in (row["name"], *filter(None, row["aliases"].split("|"))) if fold(m) not in used]
+                if not names or names[0] != row["name"]:
+                    continue
+                used.update(fold(m) for m in names)
+                out.append(EntityInfo(
+                    key=f"place/gn{row['geonames']}", kind="place_local", label=row["name"], aliases=tuple(names[1:]),
+                    country=country, region=row["region"] or None, geonames=row["geonames"],
+                    lat=float(row["lat"]), lon=float(row["lon"]),
+                ))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise GazetteerError(f"{path}:{n}: bad town row ({exc}); expected columns geonames, name, region, lat, "
+                             f"lon, population, aliases; regenerate with scripts/make_towns.py") from None
+    return out

@@ -17,6 +17,7 @@ from kg.namespace import RK
 BASE = "https://w3id.org/reportkg/"
 SDG_BASE = "http://metadata.un.org/sdg/"
 WIKIDATA = "http://www.wikidata.org/entity/"
+GEONAMES = "https://sws.geonames.org/"
 OA = Namespace("http://www.w3.org/ns/oa#")
 SCHEMA = Namespace("http://schema.org/")
 ORG = Namespace("http://www.w3.org/ns/org#")
@@ -362,6 +363,13 @@ def _describe_entity(g: Graph, e: URIRef, info: EntityInfo) -> None:
         g.add((e, SKOS.notation, Literal(code)))
     if info.kind == "region" and info.country:
         g.add((e, SCHEMA.containedInPlace, entity_iri(f"place/{info.country}")))
+    if info.kind == "place_local":      # a town: its region (or country), GeoNames IRI and position
+        g.add((e, SCHEMA.containedInPlace, entity_iri(f"place/{info.region or info.country}")))
+        if info.geonames:
+            g.add((e, OWL.sameAs, URIRef(f"{GEONAMES}{info.geonames}/")))
+        if info.lat is not None and info.lon is not None:
+            g.add((e, SCHEMA.latitude, Literal(Decimal(str(info.lat)))))
+            g.add((e, SCHEMA.longitude, Literal(Decimal(str(info.lon)))))
     if info.kind == "sdg":
         g.add((e, RDF.type, SDGO.Goal))
         g.add((e, RK.goalNumber, Literal(info.number)))

@@ -25,6 +25,7 @@ class RK(DefinedNamespace):
     GovernmentBody: URIRef
     Initiative: URIRef
     IntergovernmentalOrganization: URIRef
+    Locality: URIRef
     Membership: URIRef
     Mention: URIRef
     NGO: URIRef

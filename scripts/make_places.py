@@ -10,13 +10,23 @@ donor government's main agency). Sources:
 * the project's reference table (default /work/shared/reference/identifiers.tsv): Wikidata ids and aliases of
   Mali's admin-1 units and of the countries it lists, and the donor_country rows (iati_org_id, donor: true).
 * the hand-curated alias lists below (COUNTRY_ALIASES, SUBDIVISION_ALIASES).
+* names generated for every admin-1 unit (see `generated_names`): the English and other Latin-script names of
+  `iso3166-2` 1.8.4's iso3166-2.json (--iso3166-2 FILE; MIT), the GeoNames admin-1 name
+  (gazetteer/sources/geonames-admin1.tsv, written by scripts/make_towns.py), the GeoNames spellings of a town
+  of the unit that bears its name (gazetteer/towns/), and rules: French/Spanish/Portuguese compass and position
+  words in English ("Nord-Ouest" -> "North-West", "Extrême-Nord" -> "Far North", "Haut-Katanga" -> "Upper
+  Katanga"), "North-West"/"North West"/"Northwest", Arabic articles dropped or assimilated ("Al Jazirah" ->
+  "Jazirah", "Aj Jazirah"; only in countries whose unit names use them), final -ah/-a, apostrophes, hyphens.
+  A generated name that another unit of the same country also gets, or that names a country, is dropped; one
+  that is an English word ("South", "Centre") goes to `exclude`: matched only with a type word ("South
+  Department"), never alone. Without --iso3166-2 the generated names are left out.
 
 Every code is validated against pycountry (subdivisions must be first-level: the pipeline loads only those).
 Aliases that merely repeat the entry's pycountry name (ignoring case and accents) are dropped; aliases that name
 another country or another pycountry subdivision, are given to two codes, or are common English words make the
 script fail.
 
-Usage:  python scripts/make_places.py [--reference PATH] [--check] [-v]
+Usage:  python scripts/make_places.py [--reference PATH] [--iso3166-2 FILE] [--check] [-v]
         --check compares the generated text with the committed file and exits 1 if they differ.
 """
 from __future__ import annotations
@@ -32,6 +42,9 @@ from pathlib import Path
 import pycountry
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from extract.gazetteer import admin1_subdivisions  # noqa: E402  (the pipeline's own admin-1 rule)
 OUT = ROOT / "gazetteer" / "places.jsonl"
 COUNTRY_TSV = ROOT / "gazetteer" / "sources" / "country-wikidata.tsv"
 DEFAULT_REFERENCE = Path("/work/shared/reference/identifiers.tsv")
@@ -380,7 +393,7 @@ def read_reference(path: Path) -> dict[str, dict]:
     return out
 
 
-def build(reference: Path, verbose: bool = False) -> list[dict]:
+def build(reference: Path, verbose: bool = False, iso3166_2: Path | None = None) -> list[dict]:
     errors: list[str] = []
     country_wd = read_country_wikidata()
     ref = read_reference(reference)
@@ -413,7 +426,7 @@ def build(reference: Path, verbose: bool = False) -> list[dict]:
     for code in entries:
         if not pycountry_names(code):
             errors.append(f"{code}: not an ISO 3166 code in pycountry")
-        elif "-" in code and pycountry.subdivisions.get(code=code).parent_code:
+        elif "-" in code and code not in {u.code for u in admin1_subdivisions()}:
             errors.append(f"{code}: not a first-level subdivision (the pipeline loads admin-1 only)")
 
     # Names pycountry already gives, by folded key -> code (countries and subdivisions separately).
@@ -455,6 +468,9 @@ def build(reference: Path, verbose: bool = False) -> list[dict]:
     if errors:
         sys.exit("make_places: " + "\n  ".join(["validation failed:"] + errors))
 
+    if iso3166_2 is not None:
+        add_generated_names(entries, iso3166_2)
+
     out = []
     for code in sorted(entries):
         e = entries[code]
@@ -465,12 +481,216 @@ def build(reference: Path, verbose: bool = False) -> list[dict]:
             rec["wikidata"] = e["wikidata"]
         if e["aliases"]:
             rec["aliases"] = e["aliases"]
+        if e.get("exclude"):
+            rec["exclude"] = e["exclude"]
         if e.get("iati"):
             rec["iati"] = e["iati"]
         if e.get("donor"):
             rec["donor"] = True
         if len(rec) > 1:
             out.append(rec)
+    return out
+
+
+# French, Spanish, Portuguese and Italian compass and position words, in English.
+COMPASS = {
+    "nord": ["North"], "sud": ["South"], "est": ["East"], "ouest": ["West"], "norte": ["North"], "sur": ["South"],
+    "sul": ["South"], "este": ["East"], "leste": ["East"], "oeste": ["West"], "centre": ["Centre", "Center", "Central"],
+    "centro": ["Centre", "Center", "Central"], "nordeste": ["North-East"], "noreste": ["North-East"],
+    "noroeste": ["North-West"], "sudeste": ["South-East"], "sureste": ["South-East"], "sudoeste": ["South-West"],
+    "suroeste": ["South-West"], "extreme": ["Far"], "haut": ["Upper"], "haute": ["Upper"], "alto": ["Upper"],
+    "alta": ["Upper"], "bas": ["Lower"], "basse": ["Lower"], "bajo": ["Lower"], "baja": ["Lower"], "baixo": ["Lower"],
+    "moyen": ["Middle"], "moyenne": ["Middle"], "medio": ["Middle"], "oriental": ["Eastern", "East"],
+    "occidental": ["Western", "West"], "septentrional": ["Northern", "North"], "meridional": ["Southern", "South"],
+}
+ENGLISH_COMPASS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "far", "upper",
+                   "lower", "middle", "central", "centre", "center"}
+LINKS = {"de", "du", "del", "da", "do", "des", "la", "le", "el"}
+ARTICLE = re.compile(r"^(?:Al|Ar|As|Ash|At|Ath|Ad|Adh|Az|An|Aj|Ad|El)[ -](?=\w)", re.IGNORECASE)
+SUN = {"t": "At", "th": "Ath", "d": "Ad", "dh": "Adh", "r": "Ar", "z": "Az", "s": "As", "sh": "Ash", "n": "An", "j": "Aj"}
+# Type words GeoNames puts around an admin-1 name.
+GEONAMES_TYPE = re.compile(r"^(?:Muhafazat|Mayorality of|Wilaya de|Provincia de|Departamento de|Région de|Region of)\s+|"
+                           r"\s+(?:Governorate|Province|Region|State|Department|District|Oblast|Prefecture|County)$")
+def _words() -> set[str]:
+    from make_towns import read_common_words
+
+    return read_common_words()
+
+
+def _tokens(name: str) -> list[str]:
+    return [t for t in re.split(r"[\s\-]+", name) if t]
+
+
+def compass_variants(name: str) -> list[str]:
+    """English forms of compass and position words: "Nord-Ouest" -> "North-West", "Sud-Kivu" -> "South Kivu"."""
+    toks = _tokens(name)
+    keys = [fold(t) for t in toks]
+    out = []
+    if toks and all(k in COMPASS for k in keys):
+        parts = [COMPASS[k][0] for k in keys]
+        out.append("-".join(parts) if not parts[0] == "Far" else " ".join(parts))
+        if keys == ["centre"] or keys == ["centro"]:
+            out += COMPASS[keys[0]][1:]
+    elif len(toks) >= 2 and keys[0] in COMPASS and keys[1] not in COMPASS:
+        rest = toks[2:] if keys[1] in LINKS and len(toks) > 2 else toks[1:]
+        out += [f"{e} {' '.join(rest)}" for e in COMPASS[keys[0]]]
+    elif len(toks) >= 2 and keys[-1] in COMPASS and keys[0] not in COMPASS:
+        out += [f"{e} {' '.join(toks[:-1])}" for e in COMPASS[keys[-1]]]
+    eng = []
+    for n in [name, *out]:
+        t = _tokens(n)
+        if len(t) == 2 and all(fold(x) in ENGLISH_COMPASS for x in t) and fold(t[0]) in {"north", "south"}:
+            eng += [f"{t[0]}-{t[1]}", f"{t[0]} {t[1]}", t[0] + t[1].lower()]
+    return out + eng
+
+
+def arabic_variants(name: str) -> list[str]:
+    """The name without its article, with it hyphenated, and with it assimilated ("Al Jazirah" -> "Aj Jazirah")."""
+    m = ARTICLE.match(name)
+    if not m:
+        return []
+    rest = name[m.end():]
+    first = fold(rest)
+    out = [rest, f"Al {rest}", f"Al-{rest}", f"al-{rest}"]
+    for prefix in sorted(SUN, key=len, reverse=True):
+        if first.startswith(prefix):
+            out += [f"{SUN[prefix]} {rest}", f"{SUN[prefix]}-{rest}"]
+            break
+    return out
+
+
+def spelling_variants(name: str) -> list[str]:
+    """Final -ah/-a, apostrophes dropped, hyphens as spaces and spaces as hyphens."""
+    out = []
+    plain = strip_marks(name)
+    if plain != name:
+        out.append(plain)
+    for n in [name, plain]:
+        if re.search(r"ah\b", n):
+            out.append(re.sub(r"ah\b", "a", n))
+        if "'" in n or "’" in n:
+            out.append(re.sub(r"['’]", "", n))
+        if "-" in n:
+            out.append(n.replace("-", " "))
+        if " " in n and len(n.split()) <= 3:
+            out.append(n.replace(" ", "-"))
+    return out
+
+
+def strip_marks(name: str) -> str:
+    """Scholarly transliteration marks off ("Ḩalab" -> "Halab", "Dar'ā" -> "Dar'a")."""
+    text = unicodedata.normalize("NFKD", name)
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).replace("ʿ", "'").replace("ʾ", "'")
+
+
+def _latin(name: str) -> bool:
+    return all(ch.isascii() or ch.isalpha() and (ord(ch) < 0x250 or 0x1E00 <= ord(ch) < 0x1F00) or ch in "’‘ʿʾ"
+               for ch in name)
+
+
+def generated_names(sub, iso_names: list[str], geonames: list[str], seat: list[str], arabic: bool) -> list[str]:
+    """Every name a report may write for one admin-1 unit, before filtering."""
+    base = [sub.name]
+    for n in iso_names:
+        if _latin(n) and (len(n) >= 5 or " " in n):
+            base.append(n)
+    base += [GEONAMES_TYPE.sub("", g) for g in geonames] + [n for n in seat if len(n) >= 5]   # short exonyms: noise
+    names = list(base)
+    for n in base:
+        names += compass_variants(n)
+    if arabic:
+        for n in list(names):
+            names += arabic_variants(n)
+    for n in list(names):
+        names += spelling_variants(n)
+    return names
+
+
+def add_generated_names(entries: dict[str, dict], iso3166_2: Path) -> None:
+    """Add generated names to every admin-1 unit's aliases; English words among them go to `exclude`."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_towns import read_iso_names
+
+    iso = read_iso_names(iso3166_2)
+    geonames: dict[str, list[str]] = {}
+    admin1 = ROOT / "gazetteer" / "sources" / "geonames-admin1.tsv"
+    with admin1.open(encoding="utf-8") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            if r["iso"]:
+                geonames.setdefault(r["iso"], []).append(r["geonames_name"])
+    words = _words()
+    countries = {fold(n) for c in pycountry.countries for n in pycountry_names(c.alpha_2)}
+    units = admin1_subdivisions()
+    by_country: dict[str, list] = {}
+    for u in units:
+        by_country.setdefault(u.country_code, []).append(u)
+    for cc, subs in by_country.items():
+        arabic = any(ARTICLE.match(u.name) and fold(u.name)[:2] == "al" for u in subs) or any(
+            fold(g).startswith("al ") for u in subs for g in geonames.get(u.code, ()))
+        seats = _seat_names(cc, subs, iso, geonames)
+        own = {u.code: {fold(u.name)} for u in subs}
+        cand: dict[str, list[str]] = {}
+        for u in subs:
+            e = entries.get(u.code, {})
+            names = generated_names(u, iso.get(u.code, [])[1:], geonames.get(u.code, []), seats.get(u.code, []), arabic)
+            names += [v for a in e.get("aliases", []) for v in spelling_variants(a)]
+            cand[u.code] = names
+        claims: dict[str, set[str]] = {}
+        for code, names in cand.items():
+            for n in names:
+                claims.setdefault(fold(n), set()).add(code)
+        for u in subs:
+            e = entries.setdefault(u.code, {"code": u.code, "aliases": []})
+            # the matcher sees hyphens as tokens, so "Al-Hasakah" and "Al Hasakah" are both kept
+            seen = {_surface(a) for a in [u.name, *e["aliases"]]}
+            exclude = [u.name] if _is_word(u.name, words) else []
+            for n in cand[u.code]:
+                k = fold(n)
+                if _surface(n) in seen or len(k) < 3 or k in countries or claims[k] != {u.code} and not _is_own(k, u, own):
+                    continue
+                seen.add(_surface(n))
+                e["aliases"].append(n)
+                if _is_word(n, words):
+                    exclude.append(n)
+            for a in e["aliases"]:
+                if _is_word(a, words) and a not in exclude:
+                    exclude.append(a)
+            if exclude:
+                e["exclude"] = exclude
+
+
+def _surface(name: str) -> str:
+    return strip_marks(name).casefold().replace("’", "'")
+
+
+def _is_own(key: str, unit, own: dict[str, set[str]]) -> bool:
+    return key in own[unit.code]
+
+
+def _is_word(name: str, words: set[str]) -> bool:
+    """One English word or stop word ("South", "Centre", "Littoral"): never matched alone."""
+    toks = [fold(t) for t in _tokens(name)]
+    return len(toks) == 1 and toks[0] in words
+
+
+def _seat_names(cc: str, subs: list, iso: dict, geonames: dict) -> dict[str, list[str]]:
+    """Per unit: the GeoNames spellings of the most populous town of the unit that bears one of its names."""
+    path = ROOT / "gazetteer" / "towns" / f"{cc}.tsv"
+    if not path.is_file():
+        return {}
+    wanted = {}
+    for u in subs:
+        ks = {fold(n) for n in [u.name, *iso.get(u.code, []), *(GEONAMES_TYPE.sub("", g) for g in geonames.get(u.code, []))]}
+        ks |= {fold(v) for n in list(ks) for v in arabic_variants(n) + spelling_variants(n)}
+        wanted[u.code] = ks
+    out: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8") as f:
+        for r in csv.DictReader(f, delimiter="\t"):      # most populous first
+            code = r["region"]
+            if code in wanted and code not in out:
+                names = [r["name"], *filter(None, r["aliases"].split("|"))]
+                if any(fold(strip_marks(n)) in wanted[code] or fold(n) in wanted[code] for n in names):
+                    out[code] = names
     return out
 
 
@@ -483,8 +703,9 @@ def main() -> None:
     ap.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE, help="reference identifiers.tsv")
     ap.add_argument("--check", action="store_true", help="fail if places.jsonl is not what would be generated")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--iso3166-2", type=Path, help="iso3166-2.json of the iso3166-2 package (generated names)")
     args = ap.parse_args()
-    text = render(build(args.reference, args.verbose))
+    text = render(build(args.reference, args.verbose, args.iso3166_2))
     if args.check:
         if not OUT.exists() or OUT.read_text(encoding="utf-8") != text:
             sys.exit(f"{OUT.relative_to(ROOT)} is out of date; run scripts/make_places.py")
