@@ -270,3 +270,16 @@ def test_eval_all_with_no_gold_folder_or_nothing_built_is_one_line(out_dir, tmp_
 def test_eval_flags_that_do_not_go_together_are_one_line(out_dir, args, message):
     run = kg("eval", "--out", str(out_dir), *args)
     assert run.returncode == 1 and message in run.stderr and len(run.stderr.strip().splitlines()) == 1
+
+
+def test_a_name_without_its_place_or_year_qualifier_matches_unless_another_row_has_it(tmp_path):
+    gold = gold_file(tmp_path, ["country\tNorthland\tNorthland\t\t\t",
+                                "un_body\tCoordinator Office in Northland\tCoordinator Office in Northland\t\t\t",
+                                "programme\tHarbour Framework 2025–2029\tHarbour Framework 2025–2029\t\t\t",
+                                "government_body\tCabinet of Northland\tCabinet of Northland\t\t\t",
+                                "government_body\tCabinet\tCabinet\t\t\tthe party's cabinet, another body",
+                                "ngo\tFriends of Southland\tFriends of Southland\t\t\t"])
+    ev = score_entities([pred("organization", "Coordinator Office"), pred("programme", "Harbour Framework"),
+                         pred("organization", "Friends")], gold)
+    assert sorted(m[1] for m in ev.misses) == ["Cabinet", "Cabinet of Northland", "Friends of Southland", "Northland"]
+    assert [f[1] for f in ev.false_hits] == ["Friends"]      # Southland is no place of the gold

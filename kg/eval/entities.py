@@ -1,8 +1,9 @@
 """Score the entities of a built graph against a gold entities file: precision and recall per kind and family."""
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, SKOS, Dataset
@@ -45,7 +46,9 @@ class EntityEval:
 
 
 def load_gold_entities(path: Path) -> list[GoldEntity]:
-    rows = []
+    """Gold entity rows, each with its spellings and, where no other row has it, its name without a place or
+    year qualifier ("Resident Coordinator Office in <country>", "Cooperation Framework 2025-2029")."""
+    rows, spelt = [], []
     for n, row in enumerate(read_gold_tsv(path, ENTITY_COLUMNS, "entity"), 2):
         if not row["kind"]:
             continue
@@ -53,11 +56,31 @@ def load_gold_entities(path: Path) -> list[GoldEntity]:
             raise EvalError(f"{path}:{n}: a gold entity needs a label")
         k = gold_kind(row["kind"], f"{path}:{n}")
         optional = "optional" in row.get("note", "").casefold()
-        names = {loose(row["label"])} | {loose(s) for s in row["surface_forms"].split("|") if s.strip()}
-        rows.append(GoldEntity(row["kind"], row["label"], frozenset(names - {""}), row["wikidata"].strip(),
-                               row["code"].strip(), k.family,
+        forms = [row["label"], *(s for s in row["surface_forms"].split("|") if s.strip())]
+        rows.append(GoldEntity(row["kind"], row["label"], frozenset({loose(f) for f in forms} - {""}),
+                               row["wikidata"].strip(), row["code"].strip(), k.family,
                                "optional" if optional else "core" if k.required else "known"))
-    return rows
+        spelt.append(forms)
+    places = {name for g in rows if g.family == "place" for name in g.names}
+    taken = {name for g in rows for name in g.names}
+    return [replace(g, names=g.names | (unqualified(forms, places) - taken)) for g, forms in zip(rows, spelt)]
+
+
+_YEARS = re.compile(r"[\s,(]*\b(?:19|20)\d\d(?:\s*[-–/]\s*(?:19|20)?\d\d)?\)?\s*$")
+_QUALIFIER = re.compile(r"^(?P<head>.+?)\s+(?:in|of)\s+(?:the\s+)?(?P<place>[^,]+)$", re.IGNORECASE)
+
+
+def unqualified(forms: list[str], places: set[str]) -> set[str]:
+    """Loose forms of names without a trailing year (range) or "in/of <a gold place>"."""
+    out = set()
+    for form in forms:
+        head = _YEARS.sub("", form)
+        m = _QUALIFIER.match(head)
+        if m and loose(m["place"]) in places:
+            head = m["head"]
+        if head != form and loose(head):
+            out.add(loose(head))
+    return out
 
 
 def graph_entities(ds: Dataset, slug: str) -> list[dict]:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, SKOS, Dataset, URIRef
 
+from kg.eval.entities import load_gold_entities
 from kg.eval.scoring import EvalError, Score, loose, norm, read_gold_tsv
 from kg.graph import OA, ORG, SCHEMA, report_iri
 from kg.namespace import RK
@@ -126,18 +127,12 @@ def entity_names(ds: Dataset, slug: str) -> dict[str, set[str]]:
 
 
 def _gold_entity_ids(gold_path: Path) -> dict[str, set[str]]:
-    """Gold entity label -> its normalised surface forms and identifiers, from entities.tsv beside the gold file."""
+    """Gold entity label -> its loose spellings and identifiers, from entities.tsv beside the gold file."""
     path = Path(gold_path).with_name("entities.tsv")
-    out: dict[str, set[str]] = {}
     if not path.is_file():
-        return out
-    for row in read_gold_tsv(path, ("label",), "entity"):
-        if not row["label"]:
-            continue
-        ids = {loose(row["label"])} | {loose(s) for s in row.get("surface_forms", "").split("|") if s}
-        ids |= {loose(x) for x in (row.get("wikidata"), row.get("code")) if x}
-        out[loose(row["label"])] = ids - {""}
-    return out
+        return {}
+    return {loose(g.label): set(g.names) | {loose(x) for x in (g.wikidata, g.code) if x}
+            for g in load_gold_entities(path)}
 
 
 class _Resolver:
