@@ -10,6 +10,7 @@ holds every triple sent.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -153,7 +154,7 @@ def _request(client, method: str, url: str, what: str, **kwargs):
         raise PushError(f"{urlsplit(url).netloc}: the store is unreachable ({exc or type(exc).__name__}); "
                         f"is it running, and is the URL right?") from None
     if r.status_code >= 400:
-        detail = " ".join(r.text[:300].split())
+        detail = " ".join(re.sub(r"<[^>]*>", " ", r.text[:2000]).split())[:300]   # stores answer errors in HTML too
         hint = ""
         if r.status_code == 401:
             hint = ("; wrong user or password?" if client.auth else
