@@ -11,7 +11,7 @@ import pytest
 from kg.eval.entities import load_gold_entities, score_entities
 from kg.eval.gold import gold_kind, kind_families, report_of
 from kg.eval.questions import score_item
-from kg.eval.relations import Fact, GoldRelation, score_relations
+from kg.eval.relations import Fact, GoldRelation, score_pairs, score_relations
 from kg.eval.scoring import EvalError
 from tests.conftest import EVAL, HAITI, MALI, ROOT
 
@@ -151,6 +151,26 @@ def test_a_quote_over_two_graph_sentences_matches_each_of_them():
     ev = score_relations(facts, gold, _resolve)
     # "Harbour Trust." is shorter than a sentence worth matching alone: a miss and a false hit, not a guess
     assert (ev.overall.tp_gold, ev.overall.tp_pred) == (1, 1)
+
+
+def test_by_pair_a_link_from_another_sentence_is_found_once():
+    gold = [GoldRelation("partners_with", "Ocean Agency", "Shore Aid", "core", "", "Ocean Agency works with Shore Aid"),
+            GoldRelation("partners_with", "Shore Aid", "Ocean Agency", "core", "", "Shore Aid and Ocean Agency signed"),
+            GoldRelation("partners_with", "Ocean Agency", "Harbour Trust", "optional", "", "a word with Harbour Trust"),
+            GoldRelation("funds", "Tide Fund", "Ocean Agency", "core", "", "Tide Fund gave Ocean Agency $1"),
+            GoldRelation("acts_in", "Shore Aid", "Port Amber", "core", "", "Shore Aid built a school in Port Amber")]
+    facts = [Fact("partnership", "ex:Shore Aid", "ex:Ocean Agency", "In May, the two met in the capital."),
+             Fact("partnership", "ex:Ocean Agency", "ex:Harbour Trust", "Elsewhere."),
+             Fact("partnership", "ex:Tide Fund", "ex:Ocean Agency", "Tide Fund gave Ocean Agency $1."),
+             Fact("acts_in", "ex:Shore Aid", "ex:Upper Vale", "Shore Aid built a school in Upper Vale.")]
+    by_sentence = score_relations(facts, gold, _resolve)
+    assert by_sentence.per_type["partnership"].tp_gold == 0
+    pairs = score_pairs(facts, gold, _resolve)
+    p = pairs["partnership"]
+    assert (p.tp_pred, p.pred, p.tp_gold, p.gold) == (1, 1, 1, 1)   # one pair; optional and funding pairs not counted
+    assert (pairs["funding"].tp_gold, pairs["funding"].gold) == (0, 1)
+    a = pairs["acts_in"]
+    assert (a.tp_pred, a.pred, a.tp_gold, a.gold) == (0, 1, 0, 1)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -63,6 +63,7 @@ class RelationEval:
     misses: list[GoldRelation] = field(default_factory=list)
     false_hits: list[tuple[str, str, str, str]] = field(default_factory=list)   # (type, a label, b label, evidence)
     everything: "RelationEval | None" = None      # the same facts with optional rows required
+    pairs: dict[str, Score] = field(default_factory=dict)   # by entity pair, from any sentence (score_pairs)
 
 
 def load_gold_relations(path: Path) -> list[GoldRelation]:
@@ -214,6 +215,42 @@ def score_relations(facts: list[Fact], gold: list[GoldRelation], resolve, labels
     return result
 
 
+def score_pairs(facts: list[Fact], gold: list[GoldRelation], resolve) -> dict[str, Score]:
+    """Per type, distinct entity pairs instead of sentences: a gold pair is found when the graph links the two
+    from any sentence. Activity-place rows (located_in) have no entity pair and are left out."""
+    rows = [r for r in gold if r.relation in SCORED and SCORED[r.relation] != "place"]
+    wanted: dict[tuple, bool] = {}       # (type, subject IRIs, object IRIs) -> required
+    for r in rows:
+        kind = SCORED[r.relation]
+        ends = (frozenset(resolve(r.subject)) or r.subject, frozenset(resolve(r.object)) or r.object)
+        if kind in UNDIRECTED:
+            ends = tuple(sorted(ends, key=lambda e: repr(sorted(e)) if isinstance(e, frozenset) else e))
+        key = (kind, *ends)
+        wanted[key] = wanted.get(key, False) or r.status != "optional"
+
+    def found(kind: str, a: str, b: str, subj, obj) -> bool:
+        if not isinstance(subj, frozenset) or not isinstance(obj, frozenset):
+            return False
+        return (a in subj and b in obj) or (kind in UNDIRECTED | {"funds-as-partnership"} and b in subj and a in obj)
+
+    predicted = {(f.type, *((min(f.a, f.b), max(f.a, f.b)) if f.type in UNDIRECTED else (f.a, f.b))) for f in facts}
+    per_type: dict[str, Score] = defaultdict(Score)
+    scored = {k[0] for k in wanted}
+    for kind, a, b in sorted(predicted):
+        if kind not in scored:
+            continue
+        hits = [req for (t, subj, obj), req in wanted.items() if t == kind and found(kind, a, b, subj, obj)]
+        as_funding = kind == "partnership" and any(
+            t == "funding" and found("funds-as-partnership", a, b, subj, obj) for t, subj, obj in wanted)
+        if (hits and not any(hits)) or (not hits and as_funding):
+            continue                     # an optional pair, or a funding read as a partnership
+        per_type[kind].count_pred(any(hits))
+    for (kind, subj, obj), req in wanted.items():
+        if req:
+            per_type[kind].count_gold(any(t == kind and found(kind, a, b, subj, obj) for t, a, b in predicted))
+    return dict(sorted(per_type.items()))
+
+
 def evaluate_relations(dataset: Dataset, gold_path: Path, slug: str) -> RelationEval:
     """Per-type precision, recall and F1 of one report's relations in `dataset` against `gold_path`."""
     gold = load_gold_relations(gold_path)
@@ -224,4 +261,5 @@ def evaluate_relations(dataset: Dataset, gold_path: Path, slug: str) -> Relation
     resolve = _Resolver(names, _gold_entity_ids(gold_path))
     result = score_relations(facts, gold, resolve, labels)
     result.everything = score_relations(facts, [replace(r, status="core") for r in gold], resolve, labels)
+    result.pairs = score_pairs(facts, gold, resolve)
     return result

@@ -56,6 +56,9 @@ def render_evaluation(ev, show: int) -> list:
         every = r.everything
         out.append(score_table("relations (+opt: optional rows required too)", r.per_type, r.overall, every.per_type if every else None,
                                every.overall if every else None))
+        if r.pairs:
+            out.append(score_table("relations by entity pair (found in any sentence)", r.pairs,
+                                   sum(r.pairs.values(), Score())))
         out += [f"miss\t{m.relation}\t{m.subject}\t{m.object}" for m in r.misses[:show]]
         out += [f"false hit\t{kind}\t{a}\t{b}\t{evidence[:100]}" for kind, a, b, evidence in r.false_hits[:show]]
     if ev.sdgs is not None and (ev.sdgs.core or ev.sdgs.secondary or ev.sdgs.ties):
@@ -143,5 +146,12 @@ def render_summary(evset) -> list:
                            dict(sorted(fam_all.items())), sum(fam_all.values(), Score())))
     out.append(score_table("totals: relations", dict(sorted(rel.items())), sum(rel.values(), Score()),
                            dict(sorted(rel_all.items())), sum(rel_all.values(), Score())))
+    pairs: dict[str, Score] = {}
+    for ev in evset.evaluations:
+        for k, s in (ev.relations.pairs if ev.relations is not None else {}).items():
+            pairs[k] = pairs.get(k, Score()) + s
+    if pairs:
+        out.append(score_table("totals: relations by entity pair (found in any sentence)", dict(sorted(pairs.items())),
+                               sum(pairs.values(), Score())))
     out += [f"skipped\t{folder}\tits report ({slug}) is not built in this output folder" for folder, slug in evset.skipped]
     return out
