@@ -209,7 +209,7 @@ def find_endpoints(url: str, client, update_endpoint: str | None = None, query_e
 
 
 def _recognise(client, root: str, authenticated: bool) -> tuple[str, dict]:
-    """Which store answers at `root`, from its Server header, or else from the paths that answer queries."""
+    """Which store answers at `root`: from its Server header, Fuseki's admin paths, or Oxigraph's query path."""
     r = _get_quietly(client, root + "/")
     server = (r.headers.get("server", "") if r is not None else "").lower()
     fuseki = r is not None and ("fuseki" in server or "fuseki-request-id" in r.headers)
@@ -218,11 +218,13 @@ def _recognise(client, root: str, authenticated: bool) -> tuple[str, dict]:
     if "virtuoso" in server:
         name = "Virtuoso (authenticated)" if authenticated else "Virtuoso"
         return "Virtuoso", LAYOUTS[name]
+    if server.startswith("reportkg"):
+        raise PushError(f"{root}: this is `kg serve`, the read-only endpoint of a built folder; push to a SPARQL "
+                        f"store (Oxigraph, Virtuoso, Fuseki) instead")
     if fuseki or _get_quietly(client, root + "/$/ping", ok_only=True) is not None:
         return "Fuseki", _fuseki_layout(client, root)
-    for name in ("Oxigraph", "Virtuoso"):
-        if _answers_queries(client, root + LAYOUTS[name]["query"]):
-            return name, LAYOUTS["Virtuoso (authenticated)" if name == "Virtuoso" and authenticated else name]
+    if _answers_queries(client, root + LAYOUTS["Oxigraph"]["query"]):   # behind a proxy that hides the header
+        return "Oxigraph", LAYOUTS["Oxigraph"]
     raise PushError(f"{root}: cannot tell which store this is (Server: {server or 'not given'}); pass its Graph Store "
                     f"URL (Oxigraph /store, Fuseki /DATASET/data, Virtuoso /sparql-graph-crud-auth) or, with "
                     f"--update-endpoint, its SPARQL Update URL")

@@ -259,6 +259,19 @@ def test_a_store_that_refuses_writes_is_one_clear_line(tmp_path, out_dir):
         stop(proc)
 
 
+def test_kg_serve_is_not_a_store_to_push_to(out_dir):
+    """The README's old example pushed to `kg serve`'s port: it is read-only, and the line says so."""
+    script = ("import sys; from kg.serve import make_server\n"
+              "s = make_server(sys.argv[1], port=0, workers=1)\nprint(s.url, flush=True)\ns.serve_forever()\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(out_dir)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        url = proc.stdout.readline().strip().rstrip("/")
+        assert url.startswith("http://127.0.0.1:"), "kg serve did not start"
+        assert_one_clear_line(kg("push", "--endpoint", url, "--out", str(out_dir)), "kg serve", "read-only")
+    finally:
+        stop(proc)
+
+
 def test_http_error_names_the_url_and_status(oxigraph, out_dir):
     with pytest.raises(PushHttpError) as exc:
         push(out_dir, oxigraph + "/no-such-service", method="graph-store")
