@@ -283,6 +283,8 @@ def test_eval_all_with_no_gold_folder_or_nothing_built_is_one_line(out_dir, tmp_
     (tmp_path / "dev-a-report-not-built" / "entities.tsv").write_text(HEADER, encoding="utf-8")
     run = kg("eval", "--all", "--out", str(out_dir), "--gold-root", str(tmp_path))
     assert run.returncode == 1 and "none of the reports" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    run = kg("eval", "--all", "--out", str(out_dir), "--gold-root", str(EVAL))
+    assert run.returncode == 1 and "is one gold folder" in run.stderr and len(run.stderr.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("args,message", [(["--all", "--gold", "tests/eval/mali-2021"], "leave out --gold"),

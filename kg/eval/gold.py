@@ -112,6 +112,9 @@ def gold_folders(root: Path) -> list[Path]:
     if not root.is_dir():
         raise EvalError(f"{root}: not a folder of gold folders; pass --gold-root DIR")
     folders = sorted(p.parent for p in root.glob("*/entities.tsv"))
+    if not folders and (root / "entities.tsv").is_file():
+        raise EvalError(f"{root}: is one gold folder, not a folder of them; pass --gold {root} (without --all), "
+                        f"or --gold-root {root.parent}")
     if not folders:
         raise EvalError(f"{root}: no gold folder (a folder with entities.tsv) in it; pass --gold-root DIR")
     return folders
