@@ -219,7 +219,7 @@ def ask(question: Optional[str] = typer.Argument(None, help="A question in plain
         store = _open_store(out)
         if question is not None:
             with _time_limit(timeout, "the question"):
-                text = render_answer(answer(question, store, every=all_), fmt)
+                text = render_answer(answer(question, store, every=all_, folder=out), fmt)
             sys.stdout.write(text)
             return
         if sys.stdin.isatty():
@@ -235,7 +235,7 @@ def ask(question: Optional[str] = typer.Argument(None, help="A question in plain
                     break
                 continue
             with _time_limit(timeout, "the question"):
-                text = render_answer(answer(line, store, every=all_), fmt)
+                text = render_answer(answer(line, store, every=all_, folder=out), fmt)
             sys.stdout.write(text + ("\n" if fmt == "text" else ""))
             sys.stdout.flush()
 

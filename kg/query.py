@@ -2,8 +2,13 @@
 
 A query file opens with `# <the question it answers>`, then one `# $name rk:Class: description, e.g. VALUE`
 line per parameter. A parameter is a variable of the query: bound, it narrows the answer; unbound, the
-query answers for every value. Parameter values are resolved to graph terms (an IRI, an entity key, or a
-label matched exactly) and bound with `initBindings`; user text never becomes part of the SPARQL string.
+query answers for every value. Parameter values are resolved to graph terms (an IRI, an entity key, a
+label, alternative label or gazetteer alias matched exactly) and bound as values of the variable
+(rdflib's `initBindings`, Oxigraph's `substitutions`); user text never becomes part of the SPARQL string.
+
+Two engines answer the same queries with the same rows: the Oxigraph store kept in out/store/ (`kg query`
+and `kg ask` open it in milliseconds, whatever the corpus size) and an rdflib Dataset from `load_graph`
+(the golden files, and library callers that hold a graph in memory).
 """
 from __future__ import annotations
 
@@ -14,9 +19,10 @@ import re
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 
-from rdflib import RDF, SKOS, BNode, Dataset, Graph, Literal, URIRef, Variable
+from rdflib import RDF, RDFS, SKOS, BNode, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.namespace import XSD
 
 from extract.resources import data_path
@@ -28,6 +34,20 @@ CANDIDATES = mint_iri("id", "candidate")         # the scheme (and named graph) 
 ONTOLOGY_GRAPH = mint_iri("ontology")             # the ontology, loaded beside the reports
 _PARAM_LINE = re.compile(r"^#\s*\$(?P<name>[A-Za-z_]\w*)(?:\s+(?P<cls>literal|[\w-]+:[\w-]+))?\s*:\s*(?P<doc>.*?)"
                          r"(?:,?\s+e\.g\.\s+(?P<example>.+?))?\s*$")
+# SPARQL's lexical tokens, enough to tell a keyword from the same letters inside a string, an IRI, a comment,
+# a variable, a language tag or a prefixed name (SERVICE the keyword vs "service", ?service, ex:service).
+_TOKEN = re.compile(r"""
+    (?P<comment>\#[^\n]*)
+  | (?P<string>"{3}(?:[^"\\]|\\.|"(?!""))*"{3} | '{3}(?:[^'\\]|\\.|'(?!''))*'{3}
+              | "(?:[^"\\\n\r]|\\.)*" | '(?:[^'\\\n\r]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$]\w+)
+  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<pname>[A-Za-z_][\w.-]*:[\w.:%-]*|:[\w.:%-]*)
+  | (?P<word>[A-Za-z_]\w*)
+  | (?P<other>\S)
+""", re.X | re.S)
+FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 _IRI = re.compile(r"^[a-z][a-z0-9+.-]*://[^\s<>\"{}|\\^`]+$", re.I)
 _KEY = re.compile(r"^[a-z_]+/[A-Za-z0-9._~/-]+$")
 
@@ -51,11 +71,20 @@ class NamedQuery:
     text: str
     path: Path | None
     parameters: tuple[Parameter, ...]
-    prepared: object = field(repr=False, compare=False)
+    form: str = "SELECT"     # SELECT, ASK, CONSTRUCT or DESCRIBE
 
-    @property
-    def form(self) -> str:
-        return self.prepared.algebra.name.replace("Query", "").upper()
+    @cached_property
+    def prepared(self):
+        """The query prepared for rdflib's engine (imported only when an rdflib Dataset is queried)."""
+        from rdflib.plugins.sparql import prepareQuery
+
+        where = str(self.path) if self.path else "the SPARQL text"
+        try:
+            prepared = prepareQuery(self.text, initNs={p: ns for p, ns in PREFIXES.items()})
+        except Exception as exc:  # Oxigraph parsed it; rdflib may still refuse what it does not support
+            raise QueryError(f"{where}: rdflib cannot prepare the query ({exc})") from None
+        _refuse_remote(prepared.algebra, where)
+        return prepared
 
 
 @dataclass
@@ -79,7 +108,7 @@ def list_queries(folder: Path | None = None) -> list[NamedQuery]:
 
 
 def load_query(name_or_path_or_text, folder: Path | None = None) -> NamedQuery:
-    """A query by name ("partners", "ask/partners-of"), by .rq path, or as SPARQL text; prepared, so syntax errors fail here."""
+    """A query by name ("partners", "ask/partners-of"), by .rq path, or as SPARQL text; parsed, so syntax errors fail here."""
     source = str(name_or_path_or_text)
     folder = Path(folder or query_dir())
     path = None
@@ -101,10 +130,17 @@ def load_query(name_or_path_or_text, folder: Path | None = None) -> NamedQuery:
     return _prepare(text, name, path, where)
 
 
-def _prepare(text: str, name: str, path: Path | None, where: str) -> NamedQuery:
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql import prepareQuery
+@lru_cache(maxsize=1)
+def query_prefixes() -> dict[str, str]:
+    """The prefixes every query may use without declaring them: the graph's own, plus rdf, rdfs, xsd, owl."""
+    from rdflib import OWL
 
+    out = {"rdf": str(RDF), "rdfs": str(RDFS), "xsd": str(XSD), "owl": str(OWL)}
+    out.update({p: str(ns) for p, ns in PREFIXES.items()})
+    return out
+
+
+def _prepare(text: str, name: str, path: Path | None, where: str) -> NamedQuery:
     lines = text.splitlines()
     question = lines[0].lstrip("#").strip() if lines and lines[0].startswith("#") else ""
     params = []
@@ -114,15 +150,33 @@ def _prepare(text: str, name: str, path: Path | None, where: str) -> NamedQuery:
         m = _PARAM_LINE.match(line)
         if m:
             params.append(Parameter(m["name"], m["cls"], m["doc"].strip(), m["example"]))
+    words = [m["word"].upper() for m in _TOKEN.finditer(text) if m["word"]]
+    if "SERVICE" in words:
+        raise QueryError(f"{where}: SERVICE calls another endpoint; kg query runs offline on the built graph")
+    if "FROM" in words:
+        raise QueryError(f"{where}: FROM/FROM NAMED load other graphs; kg query runs on the built graph only")
+    _check_syntax(text, where)
+    form = next((w for w in words if w in FORMS), "SELECT")
+    return NamedQuery(name, question, text, path, tuple(params), form)
+
+
+@lru_cache(maxsize=1)
+def _empty_store():
+    import pyoxigraph
+
+    return pyoxigraph.Store()
+
+
+def _check_syntax(text: str, where: str) -> None:
+    """Parse with Oxigraph against an empty store: nothing is read, and SERVICE was refused before."""
     try:
-        prepared = prepareQuery(text, initNs={p: ns for p, ns in PREFIXES.items()})
-    except ParseException as exc:
-        raise QueryError(f"{where}: not a SPARQL query at line {exc.lineno}, column {exc.col} ({exc.msg}); "
-                         f"kg query runs read-only SELECT, ASK, CONSTRUCT and DESCRIBE queries") from None
-    except Exception as exc:  # rdflib raises plain exceptions for unknown prefixes and bad IRIs
-        raise QueryError(f"{where}: cannot prepare the query ({exc}); check prefixes and IRIs") from None
-    _refuse_remote(prepared.algebra, where)
-    return NamedQuery(name, question, text, path, tuple(params), prepared)
+        _empty_store().query(text, prefixes=query_prefixes())
+    except SyntaxError as exc:
+        msg = str(exc)
+        m = re.match(r"error at (\d+):(\d+): (.*)", msg, re.S)
+        at = f" at line {m[1]}, column {m[2]} ({m[3]})" if m else f" ({msg})"
+        raise QueryError(f"{where}: not a SPARQL query{at}; kg query runs read-only SELECT, ASK, CONSTRUCT and "
+                         f"DESCRIBE queries, with the prefixes {', '.join(sorted(query_prefixes()))} predeclared") from None
 
 
 def _refuse_remote(node, where: str) -> None:
@@ -196,22 +250,47 @@ def _add_candidates(ds: Dataset, path: Path, reports: list[str] | None) -> None:
             g.add((c, SKOS.example, Literal(row["example"])))
 
 
-def _dataset(dataset_or_out_dir) -> Dataset:
-    if isinstance(dataset_or_out_dir, Dataset):
-        return dataset_or_out_dir
-    return load_graph(Path(dataset_or_out_dir))
+def open_store(out_dir: Path):
+    """The Oxigraph store of a build (out/store/, made from graph.trig first if it is missing or stale)."""
+    from kg.store import StoreError, load_store
+
+    try:
+        return load_store(Path(out_dir))
+    except StoreError as exc:
+        raise QueryError(str(exc)) from None
+
+
+def _is_store(source) -> bool:
+    return type(source).__module__.startswith("pyoxigraph") and type(source).__name__ == "Store"
+
+
+def engine(source):
+    """What queries run on: an rdflib Dataset or an Oxigraph Store as given, or the store of an output folder."""
+    if isinstance(source, Dataset) or _is_store(source):
+        return source
+    return open_store(Path(source))
+
+
+def _has_subject(source, iri: URIRef) -> bool:
+    if isinstance(source, Dataset):
+        return (iri, None, None) in source
+    import pyoxigraph
+
+    return next(iter(source.quads_for_pattern(pyoxigraph.NamedNode(str(iri)), None, None)), None) is not None
 
 
 RESOLVE = "ask/resolve-label"
 
 
-def resolve(value: str, ds: Dataset, cls: str | None = None) -> list:
-    """Graph terms a parameter value names: an <IRI>, a prefixed name, an entity key, or an exact label (any case)."""
+def resolve(value: str, source, cls: str | None = None) -> list:
+    """Graph terms a parameter value names: an <IRI>, a prefixed name, an entity key, or an exact label,
+    alternative label or gazetteer alias (any case)."""
     value = value.strip()
     if cls == "literal":
         return [Literal(value)]
     if cls and cls.startswith("xsd:"):
         return [Literal(value, datatype=URIRef(str(XSD) + cls[4:]))]
+    source = engine(source)
     inner = value[1:-1] if value.startswith("<") and value.endswith(">") else value
     if _IRI.match(inner):
         return [URIRef(inner)]
@@ -220,13 +299,39 @@ def resolve(value: str, ds: Dataset, cls: str | None = None) -> list:
         return [URIRef(str(PREFIXES[prefix]) + local)]
     if _KEY.match(value):
         iri = entity_iri(value)
-        if (iri, None, None) in ds:
+        if _has_subject(source, iri):
             return [iri]
     bindings = {"name": Literal(value)}
     if cls:
         bindings["class"] = class_term(cls)
-    rows = run_query(RESOLVE, ds, bindings).rows
-    return sorted({r[0] for r in rows}, key=str)
+    found = {r[0] for r in run_query(RESOLVE, source, bindings).rows}
+    if not found:
+        # the gazetteer's other names of an entity the graph holds ("World Food Programme" for WFP)
+        for key in gazetteer_aliases().get(" ".join(value.split()).casefold(), ()):
+            iri = entity_iri(key)
+            if (run_query(IS_A, source, {"node": iri, "class": class_term(cls)}).boolean if cls
+                    else _has_subject(source, iri)):
+                found.add(iri)
+    return sorted(found, key=str)
+
+
+IS_A = "ask/is-a"
+
+
+@lru_cache(maxsize=1)
+def gazetteer_aliases() -> dict[str, frozenset[str]]:
+    """Every name the curated gazetteer gives an entity, case-folded -> entity keys (countries' ISO names aside)."""
+    from extract.gazetteer import GLOBAL_FILES, NATIONAL_FILE, _entry, _read_jsonl
+
+    folder = data_path("gazetteer")
+    out: dict[str, set[str]] = {}
+    for name in (*GLOBAL_FILES, NATIONAL_FILE):
+        if (folder / name).is_file():
+            for row in _read_jsonl(folder / name):
+                info = _entry(row)
+                for alias in (info.label, *info.aliases):
+                    out.setdefault(" ".join(alias.split()).casefold(), set()).add(info.key)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def class_term(cls: str) -> URIRef:
@@ -236,7 +341,7 @@ def class_term(cls: str) -> URIRef:
     return URIRef(str(PREFIXES[prefix]) + local)
 
 
-def bind_parameters(query: NamedQuery, ds: Dataset, params: dict) -> dict:
+def bind_parameters(query: NamedQuery, source, params: dict) -> dict:
     """Resolve each given parameter to one graph term; errors name the query, the parameter and the value."""
     declared = {p.name: p for p in query.parameters}
     where = query.name or "the SPARQL text"
@@ -249,25 +354,33 @@ def bind_parameters(query: NamedQuery, ds: Dataset, params: dict) -> dict:
             out[key] = value           # already a term (library callers)
             continue
         p = declared.get(key)
-        terms = resolve(value, ds, p.cls if p else None)
+        terms = resolve(value, source, p.cls if p else None)
         if not terms:
             hint = f" of class {p.cls}" if p and p.cls else ""
             raise QueryError(f"{where}: parameter {key}={value!r} names nothing{hint} in the graph; "
-                             f"give an exact label, an entity key (org/unicef) or an IRI")
+                             f"give a label or alias, an entity key (org/unicef) or an IRI")
         if len(terms) > 1:
             raise QueryError(f"{where}: parameter {key}={value!r} is ambiguous ({', '.join(map(str, terms))}); give the IRI")
         out[key] = terms[0]
     return out
 
 
-def run_query(name_or_sparql, dataset_or_out_dir, params: dict | None = None) -> QueryResult:
-    """Run a named query, a .rq file or SPARQL text (read-only) with parameters bound by initBindings."""
+def run_query(name_or_sparql, source, params: dict | None = None) -> QueryResult:
+    """Run a named query, a .rq file or SPARQL text (read-only) on an rdflib Dataset, an Oxigraph Store or the
+    store of an output folder, with parameters bound as values of their variables."""
     query = name_or_sparql if isinstance(name_or_sparql, NamedQuery) else load_query(name_or_sparql)
-    ds = _dataset(dataset_or_out_dir)
-    bindings = bind_parameters(query, ds, params or {})
+    source = engine(source)
+    bindings = bind_parameters(query, source, params or {})
+    if isinstance(source, Dataset):
+        return _run_rdflib(query, source, bindings)
+    return _run_oxigraph(query, source, bindings)
+
+
+def _run_rdflib(query: NamedQuery, ds: Dataset, bindings: dict) -> QueryResult:
+    prepared = query.prepared
     try:
         with _quiet_rdflib():
-            res = ds.query(query.prepared, initBindings={Variable(k): v for k, v in bindings.items()})
+            res = ds.query(prepared, initBindings={Variable(k): v for k, v in bindings.items()})
             rows = [tuple(row) for row in res] if res.type == "SELECT" else []
     except Exception as exc:
         raise QueryError(f"{query.name or 'the SPARQL text'}: the query failed while running ({exc})") from None
@@ -278,13 +391,75 @@ def run_query(name_or_sparql, dataset_or_out_dir, params: dict | None = None) ->
     elif res.type == "ASK":
         result.boolean = bool(res.askAnswer)
     else:
-        g = Graph()
-        for prefix, ns in PREFIXES.items():
-            g.bind(prefix, ns)
-        for t in res.graph:
-            g.add(t)
-        result.graph = g
+        result.graph = _graph(res.graph)
     return result
+
+
+def _run_oxigraph(query: NamedQuery, store, bindings: dict) -> QueryResult:
+    import pyoxigraph
+
+    subs = {pyoxigraph.Variable(k): _to_oxigraph(v) for k, v in bindings.items()}
+    result = QueryResult(query, bindings)
+    try:
+        res = store.query(query.text, prefixes=query_prefixes(), substitutions=subs)
+        if isinstance(res, pyoxigraph.QuerySolutions):
+            result.variables = [v.value for v in res.variables]
+            result.rows = [tuple(map(_from_oxigraph, solution)) for solution in res]
+        elif isinstance(res, pyoxigraph.QueryBoolean):
+            result.boolean = bool(res)
+        else:
+            result.graph = _graph(tuple(map(_from_oxigraph, t)) for t in res)
+    except (OSError, RuntimeError, ValueError, SyntaxError) as exc:
+        raise QueryError(f"{query.name or 'the SPARQL text'}: the query failed while running ({exc})") from None
+    return result
+
+
+def _graph(triples) -> Graph:
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns)
+    for t in triples:
+        g.add(t)
+    return g
+
+
+_XSD_STRING, _XSD_DECIMAL = str(XSD.string), str(XSD.decimal)
+
+
+def _from_oxigraph(term):
+    """An Oxigraph term as the rdflib term rdflib's engine gives for it (plain strings stay plain)."""
+    if term is None:
+        return None
+    kind = type(term).__name__
+    if kind == "NamedNode":
+        return URIRef(term.value)
+    if kind == "BlankNode":
+        return BNode(term.value)
+    if kind == "Literal":
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            return Literal(term.value)
+        value = term.value
+        if datatype == _XSD_DECIMAL and "." not in value:
+            value += ".0"   # Oxigraph keeps 500000.0 as 500000; rdflib keeps the lexical form graph.trig wrote
+        return Literal(value, datatype=URIRef(datatype))
+    raise QueryError(f"an answer holds a {kind} (an RDF-star triple), which kg query does not show")
+
+
+def _to_oxigraph(term):
+    import pyoxigraph
+
+    if isinstance(term, URIRef):
+        return pyoxigraph.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return pyoxigraph.BlankNode(str(term))
+    if term.language:
+        return pyoxigraph.Literal(str(term), language=term.language)
+    if term.datatype:
+        return pyoxigraph.Literal(str(term), datatype=pyoxigraph.NamedNode(str(term.datatype)))
+    return pyoxigraph.Literal(str(term))
 
 
 @contextmanager
@@ -325,8 +500,31 @@ def _json_term(term) -> dict:
     return out
 
 
+_BARE = {str(XSD.integer): r"[+-]?\d+", str(XSD.decimal): r"[+-]?\d*\.\d+",
+         str(XSD.double): r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+", str(XSD.boolean): r"true|false"}
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _tsv_term(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    lexical = str(term)
+    if term.datatype is not None and re.fullmatch(_BARE.get(str(term.datatype), r"(?!)"), lexical):
+        return lexical
+    quoted = '"' + "".join(_ESCAPES.get(c, c) for c in lexical) + '"'
+    if term.language:
+        return f"{quoted}@{term.language}"
+    if term.datatype is not None and str(term.datatype) != _XSD_STRING:
+        return f"{quoted}^^<{term.datatype}>"
+    return quoted
+
+
 def format_results(result: QueryResult, fmt: str = "table") -> str:
-    """Render results as an aligned text table, CSV, TSV or SPARQL 1.1 JSON results; graphs as Turtle."""
+    """Render results as an aligned text table, CSV, SPARQL 1.1 TSV or SPARQL 1.1 JSON results; graphs as Turtle."""
     if fmt not in FORMATS:
         raise QueryError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if result.graph is not None:
@@ -340,13 +538,17 @@ def format_results(result: QueryResult, fmt: str = "table") -> str:
                "results": {"bindings": [{v: _json_term(t) for v, t in zip(result.variables, row) if t is not None}
                                         for row in result.rows]}}
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    if fmt in ("csv", "tsv"):
+    if fmt == "csv":
         buf = io.StringIO()
-        w = csv.writer(buf, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        w = csv.writer(buf, lineterminator="\n")
         w.writerow(result.variables)
         for row in result.rows:
-            w.writerow([" ".join(_plain(t).split()) if fmt == "tsv" else _plain(t) for t in row])
+            w.writerow([_plain(t) for t in row])
         return buf.getvalue()
+    if fmt == "tsv":   # SPARQL 1.1 TSV: ?-named header, terms in Turtle syntax, numbers bare (as the endpoint writes)
+        lines = ["\t".join(f"?{v}" for v in result.variables)]
+        lines += ["\t".join(_tsv_term(t) for t in row) for row in result.rows]
+        return "\n".join(lines) + "\n"
     cells = [[" ".join(_short(t).split()) for t in row] for row in result.rows]
     cells = [[c if len(c) <= 80 else c[:77] + "..." for c in row] for row in cells]
     widths = [max([len(v)] + [len(r[i]) for r in cells]) for i, v in enumerate(result.variables)]

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from kg.ask import answer, read_question, render_answer, stem
-from kg.query import load_graph
+from kg.query import load_graph, open_store
 from tests.conftest import EVAL, HAITI, MALI, ROOT
 
 QUESTIONS = json.loads((EVAL / "questions.json").read_text(encoding="utf-8"))["items"]
@@ -48,6 +48,12 @@ HOSTILE = ['"} DROP ALL; SELECT * {', "Who funds WFP\"} DROP ALL; SELECT * { ?s 
 
 @pytest.fixture(scope="module")
 def graph(out_dir):
+    """The Oxigraph store `kg ask` reads (out/store/, made from the build)."""
+    return open_store(out_dir)
+
+
+@pytest.fixture(scope="module")
+def rdflib_graph(out_dir):
     return load_graph(out_dir)
 
 
@@ -202,7 +208,9 @@ def test_hostile_punctuation_around_a_real_question_still_answers_it(graph):
 def test_json_output_has_exactly_the_documented_shape(graph):
     a = answer(BY_ID["q14"]["q"], graph)
     doc = json.loads(render_answer(a, "json"))
-    assert set(doc) == {"question", "answers", "sparql"}
+    assert set(doc) == {"question", "understood", "answers", "selection", "sparql"}
+    assert doc["understood"]["relation"] == "partnership" and doc["understood"]["partner of"] == "UNICEF"
+    assert doc["selection"]["strategy"] == "relation" and doc["selection"]["shown"] == len(doc["answers"])
     assert doc["question"] == BY_ID["q14"]["q"] and isinstance(doc["sparql"], str) and doc["sparql"]
     for item in doc["answers"]:
         assert set(item) == {"label", "iri", "kind", "evidence"}
