@@ -217,7 +217,7 @@ def load_gazetteer(folder: Path | None = None) -> Gazetteer:
         aliases = region_names([s.name, *x.get("aliases", ())], s.type)
         key = f"place/{s.code}"
         gaz.entities[key] = EntityInfo(
-            key=key, kind="region", label=s.name, aliases=tuple(aliases), wikidata=x.get("wikidata"),
+            key=key, kind="region", label=x.get("label", s.name), aliases=tuple(aliases), wikidata=x.get("wikidata"),
             notations=(s.code,), country=s.country_code,
         )
         if x.get("exclude"):

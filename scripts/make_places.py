@@ -481,6 +481,8 @@ def build(reference: Path, verbose: bool = False, iso3166_2: Path | None = None)
             rec["wikidata"] = e["wikidata"]
         if e["aliases"]:
             rec["aliases"] = e["aliases"]
+        if e.get("label"):
+            rec["label"] = e["label"]
         if e.get("exclude"):
             rec["exclude"] = e["exclude"]
         if e.get("iati"):
@@ -511,6 +513,8 @@ SUN = {"t": "At", "th": "Ath", "d": "Ad", "dh": "Adh", "r": "Ar", "z": "Az", "s"
 # Type words GeoNames puts around an admin-1 name.
 GEONAMES_TYPE = re.compile(r"^(?:Muhafazat|Mayorality of|Wilaya de|Provincia de|Departamento de|Région de|Region of)\s+|"
                            r"\s+(?:Governorate|Province|Region|State|Department|District|Oblast|Prefecture|County)$")
+
+
 def _words() -> set[str]:
     from make_towns import read_common_words
 
@@ -657,6 +661,18 @@ def add_generated_names(entries: dict[str, dict], iso3166_2: Path) -> None:
                     exclude.append(a)
             if exclude:
                 e["exclude"] = exclude
+            label = _english_label(u, geonames.get(u.code, []), words)
+            if label:
+                e["label"] = label
+
+
+def _english_label(unit, geonames: list[str], words: set[str]) -> str | None:
+    """The GeoNames name (type words off) as the label where ISO 3166-2 writes the name with scholarly
+    transliteration marks no English report uses ("Ḩalab" -> "Aleppo", "Nīnawá" -> "Ninawa")."""
+    if all(ord(ch) < 0x100 for ch in unit.name if ch.isalpha()) or len(geonames) != 1:
+        return None
+    name = GEONAMES_TYPE.sub("", geonames[0]).strip()
+    return None if not name or _is_word(name, words) else name
 
 
 def _surface(name: str) -> str:

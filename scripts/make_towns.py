@@ -203,7 +203,8 @@ def build(rg_dir: Path, iso_path: Path, first_path: Path) -> tuple[str, dict[str
         # spellings closest to the name first: transliteration variants, before other languages' exonyms
         for a in sorted(c["alternatenames"], key=lambda a: (-difflib.SequenceMatcher(None, fold(a), fold(c["name"])).ratio(), a)):
             k = fold(a)
-            if " " in fold(c["name"]) and k in fold(c["name"]).split():
+            full = fold(c["name"])
+            if full.startswith(k + " ") or full.endswith(" " + k):    # a short form ("Sadr" of "Sadr City")
                 continue
             if k not in seen and len(aliases) < MAX_ALIASES and a.isascii() == fold(a).isascii() \
                     and all(ch.isalpha() and ord(ch) < 0x250 or ch in " -'’" for ch in a) and usable(a, common, first):
