@@ -23,6 +23,7 @@ MAX_RESULT = 64 * 1024 * 1024
 WORKER_MEMORY = 4 * 1024 ** 3  # address-space cap per query worker (its copy of the store included), so one query cannot exhaust the machine
 
 CACHE_BYTES = 256 * 1024 ** 2  # answers kept per served build (identical requests are answered from here)
+GZIP_MIN, GZIP_LEVEL = 4096, 6  # cached answers at least this big go gzip-compressed to clients that accept it
 WATCH_S = 0.25  # how often the folder is checked for a finished build
 
 QUERY_PAGE = Path(__file__).resolve().parent / "assets" / "query.html"
@@ -152,12 +153,11 @@ def check_query(text: str) -> bool:
     return not names & UNSTABLE
 
 
-@functools.cache
 def query_prefixes() -> dict[str, str]:
-    """The prefixes `kg query` predeclares (the prologue its prepared queries get), predeclared here the same way."""
-    from kg.query import load_query
+    """The prefixes `kg query` predeclares, predeclared here the same way (one definition, in kg.query)."""
+    from kg.query import query_prefixes as prefixes
 
-    return {p: str(ns) for p, ns in load_query("ASK {}").prepared.prologue.namespace_manager.namespaces()}
+    return prefixes()
 
 
 def close_network() -> None:
@@ -176,6 +176,12 @@ def close_network() -> None:
     f.add_rule(seccomp.ERRNO(errno.EACCES), "socket", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))
     f.add_rule(seccomp.ERRNO(errno.ENOSYS), "io_uring_setup")  # io_uring opens sockets without socket()
     f.load()
+
+
+def accepts_gzip(header: str) -> bool:
+    """True when an Accept-Encoding header admits gzip (by name or by `*`), without q=0."""
+    codings = {c: q for c, q, _ in _parse_accept(header)} if header.strip() else {}
+    return codings.get("gzip", codings.get("*", 0)) > 0
 
 
 # ---------------------------------------------------------------- query workers
@@ -407,6 +413,25 @@ class QueryPool:
 
 # ---------------------------------------------------------------- answers kept per build
 
+class Answer:
+    """One answer kept in the cache: its content type, its body, and a gzip copy made the first time one is asked for."""
+
+    __slots__ = ("ctype", "body", "_gz")
+
+    def __init__(self, ctype: str, body: bytes):
+        self.ctype, self.body, self._gz = ctype, body, None
+
+    def gzipped(self) -> bytes:
+        if self._gz is None:
+            import gzip
+
+            self._gz = gzip.compress(self.body, compresslevel=GZIP_LEVEL, mtime=0)
+        return self._gz
+
+    def size(self) -> int:
+        return len(self.body) + (len(self._gz) if self._gz is not None else len(self.body) // 8)
+
+
 class AnswerCache:
     """Answers of identical requests against one build, least recently used dropped past a size in bytes.
 
@@ -427,18 +452,22 @@ class AnswerCache:
                 self.items.move_to_end(key)
             return hit
 
-    def put(self, key, answer: tuple[str, bytes]) -> None:
-        cost = len(answer[1]) + len(key[0])
-        if cost > self.limit // 8:
-            return  # one huge answer does not push out every other
+    def put(self, key, answer: Answer) -> bool:
+        """Keep an answer (its gzip copy made now, before anyone waits on it); False if it is too big to keep."""
+        if len(answer.body) + len(key[0]) > self.limit // 8:
+            return False  # one huge answer does not push out every other
+        if len(answer.body) >= GZIP_MIN:
+            answer.gzipped()
+        cost = answer.size() + len(key[0])
         with self.lock:
             if key in self.items:
-                return
+                return True
             self.items[key] = answer
             self.size += cost
             while self.size > self.limit:
                 old, dropped = self.items.popitem(last=False)
-                self.size -= len(dropped[1]) + len(old[0])
+                self.size -= dropped.size() + len(old[0])
+        return True
 
     def claim(self, key) -> threading.Event | None:
         """None if this caller should run the query (and call done), else the Event to wait on."""
@@ -531,8 +560,12 @@ class Endpoint:
         if self.log:
             self.log(line)
 
-    def answer(self, params: dict[str, list[str]], accept: str) -> tuple[str, bytes]:
-        """Run the SPARQL query in `params` and return (content type, body); refusals raise QueryRejected."""
+    def answer(self, params: dict[str, list[str]], accept: str, gzip_ok: bool = False) -> tuple[str, bytes, str | None]:
+        """Run the SPARQL query in `params`: (content type, body, content coding); refusals raise QueryRejected.
+
+        A cached answer of GZIP_MIN bytes or more goes gzip-compressed to a client that accepts it (compressed
+        once, kept beside the answer); an answer evaluated afresh goes as it is.
+        """
         if "update" in params:
             raise QueryRejected(400, READ_ONLY)
         if "default-graph-uri" in params or "named-graph-uri" in params:
@@ -556,35 +589,37 @@ class Endpoint:
         for _ in range(3):  # a build swapped in while this waited for a worker: ask the new one
             build = self.build
             try:
-                return self._answer(build, key, request)
+                answer, cached = self._answer(build, key, request)
             except _Retired:
                 continue
+            if cached and gzip_ok and len(answer.body) >= GZIP_MIN:
+                return answer.ctype, answer.gzipped(), "gzip"
+            return answer.ctype, answer.body, None
         raise QueryRejected(503, "the served build changed three times during this request; try again")
 
-    def _answer(self, build: Build, key: tuple, request: dict) -> tuple[str, bytes]:
+    def _answer(self, build: Build, key: tuple, request: dict) -> tuple[Answer, bool]:
+        """The answer, and whether it was (or is now) kept in the cache."""
         if not build.cache.limit:
             return self._run(build, key, request, False)
         hit = build.cache.get(key)
         if hit is not None:
-            return hit
+            return hit, True
         wait = build.cache.claim(key)
         if wait is not None:  # the same request is running: take its answer when it comes
             wait.wait(self.timeout_s + build.pool.queue_s)
             hit = build.cache.get(key)
             if hit is not None:
-                return hit
+                return hit, True
             return self._run(build, key, request, False)
         return self._run(build, key, request, True)
 
-    def _run(self, build: Build, key: tuple, request: dict, claimed: bool) -> tuple[str, bytes]:
+    def _run(self, build: Build, key: tuple, request: dict, claimed: bool) -> tuple[Answer, bool]:
         try:
             reply = build.pool.run(request, self.timeout_s)
             if reply[0] != "ok":
                 raise QueryRejected(reply[1], reply[2])
-            answer = (reply[1], reply[2])
-            if reply[3]:
-                build.cache.put(key, answer)
-            return answer
+            answer = Answer(reply[1], reply[2])
+            return answer, bool(reply[3] and build.cache.limit and build.cache.put(key, answer))
         finally:
             if claimed:
                 build.cache.done(key)
@@ -707,11 +742,15 @@ class Handler(BaseHTTPRequestHandler):
     do_DELETE = do_PATCH = do_PUT
 
     def _sparql(self, params: dict) -> None:
+        gzip_ok = accepts_gzip(self.headers.get("Accept-Encoding", ""))
         try:
-            ctype, body = self.endpoint.answer(params, self.headers.get("Accept", "*/*"))
+            ctype, body, coding = self.endpoint.answer(params, self.headers.get("Accept", "*/*"), gzip_ok)
         except QueryRejected as exc:
             return self._error(exc.status, str(exc))
-        self._send(200, ctype, body, {"Vary": "Accept", "Cache-Control": "no-store"})
+        extra = {"Vary": "Accept, Accept-Encoding", "Cache-Control": "no-store"}
+        if coding:
+            extra["Content-Encoding"] = coding
+        self._send(200, ctype, body, extra)
 
     def _file(self, path: Path) -> None:
         ctype = FILE_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"

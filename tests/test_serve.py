@@ -313,3 +313,82 @@ def test_query_page_runs_a_query_in_a_real_browser(server):
             browser.close()
     assert not errors and not dialogs
     assert requests and all(u.startswith(server + "/") for u in requests)
+
+
+def test_tsv_is_sparql_11_tsv(server):
+    """`?var` headers and terms in Turtle syntax (IRIs in <>, quoted literals with language or datatype, blanks
+    for unbound): read back by rdflib's SPARQL TSV parser, the same terms as the JSON answer."""
+    import io
+
+    from rdflib.query import Result
+
+    q = PREFIX + ('SELECT ?org ?label ?n ?tagged ?none WHERE { ?org a rk:UnAgency ; rdfs:label ?label '
+                  'BIND(STRLEN(?label) AS ?n) BIND(STRLANG(CONCAT(?label, "\\t\\"x\\"\\n"), "en") AS ?tagged) '
+                  'OPTIONAL { ?org <urn:x:nothing> ?none } } ORDER BY ?org')
+    with httpx.Client(base_url=server) as c:
+        tsv = c.get("/sparql", params={"query": q, "format": "tsv"})
+        js = c.get("/sparql", params={"query": q}).json()
+    assert tsv.headers["content-type"].startswith("text/tab-separated-values")
+    lines = tsv.text.split("\n")
+    assert lines[0] == "?org\t?label\t?n\t?tagged\t?none"
+    assert lines[1].startswith("<https://w3id.org/reportkg/id/org/") and '"@en\t' in lines[1]
+    parsed = Result.parse(io.BytesIO(tsv.content), format="tsv")
+    assert [str(v) for v in parsed.vars] == js["head"]["vars"]
+    rows = [tuple(row) for row in parsed]
+    assert len(rows) == len(js["results"]["bindings"]) > 1
+    for row, b in zip(rows, js["results"]["bindings"]):
+        assert str(row[0]) == b["org"]["value"] and str(row[1]) == b["label"]["value"]
+        assert int(row[2]) == int(b["n"]["value"])
+        assert str(row[3]) == b["tagged"]["value"] and row[3].language == "en"
+        assert row[4] is None and "none" not in b
+
+
+def test_prefixes_are_predeclared_as_kg_query_predeclares(server, out_dir):
+    """A query without PREFIX lines: each prefix the endpoint predeclares expands as `kg query` expands it."""
+    from kg.serve import query_prefixes
+
+    prefixes = sorted(query_prefixes())
+    assert {"rk", "rdf", "rdfs", "xsd", "skos", "sdg", "id"} <= set(prefixes)
+    q = "SELECT * WHERE { " + " ".join(f"BIND({p}:x AS ?v{i})" for i, p in enumerate(prefixes)) + " }"
+    local = subprocess.run([sys.executable, "-m", "kg.cli", "query", q, "--format", "json", "--out", str(out_dir)],
+                           capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1], timeout=300)
+    assert local.returncode == 0, local.stderr
+    mine = json.loads(local.stdout)["results"]["bindings"][0]
+    remote = httpx.get(server + "/sparql", params={"query": q}).json()["results"]["bindings"][0]
+    assert remote == mine
+    assert remote["v" + str(prefixes.index("rk"))]["value"] == RK + "x"
+    undeclared = httpx.get(server + "/sparql", params={"query": "ASK { ?s nosuchprefix:x ?o }"})
+    assert undeclared.status_code == 400
+
+
+def test_repeated_requests_come_from_the_cache_gzip_for_clients_that_accept_it(server):
+    """A repeated request gets the same answer; a large cached answer is sent gzip-compressed when the client
+    accepts gzip (httpx does, and decodes it), as it is otherwise."""
+    q = PREFIX + "SELECT ?s ?l WHERE { ?s rdfs:label ?l } ORDER BY ?s ?l"
+    with httpx.Client(base_url=server) as c:
+        first = c.get("/sparql", params={"query": q}, headers={"Accept-Encoding": "identity"})
+        zipped = c.get("/sparql", params={"query": q}, headers={"Accept-Encoding": "gzip"})
+        plain = c.get("/sparql", params={"query": q}, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert first.status_code == zipped.status_code == plain.status_code == 200
+    assert len(first.content) > 4096
+    assert "content-encoding" not in first.headers and "content-encoding" not in plain.headers
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert int(zipped.headers["content-length"]) < len(first.content) / 3
+    assert zipped.json() == first.json() == plain.json()
+    assert "Accept-Encoding" in zipped.headers["vary"]
+
+
+def test_answers_that_differ_per_run_are_not_cached(server):
+    q = "SELECT (STRUUID() AS ?u) (RAND() AS ?r) WHERE {}"
+    with httpx.Client(base_url=server) as c:
+        a, b = (c.get("/sparql", params={"query": q}).json()["results"]["bindings"][0]["u"]["value"] for _ in range(2))
+    assert a != b
+
+
+@pytest.mark.parametrize("header, expected", [("gzip, deflate", True), ("", False), ("identity", False),
+                                              ("*", True), ("gzip;q=0", False), ("br;q=1, *;q=0.1", True),
+                                              ("gzip;q=0, *", False)])
+def test_accepts_gzip(header, expected):
+    from kg.serve import accepts_gzip
+
+    assert accepts_gzip(header) is expected
