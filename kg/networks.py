@@ -336,7 +336,9 @@ def build_places_network(data: Dataset | Graph, centroids: dict[str, tuple[float
     centroids = load_centroids() if centroids is None else centroids
     rels = load_relations(g)
     results = load_results(g)
-    wanted = {e.iri for e in entities.values() if e.kind == "region"}
+    # regions, and every place below a country the reports name (towns, localities); countries only as focus
+    # countries or as the country a place lies in, not each donor country
+    wanted = {e.iri for e in entities.values() if e.kind == "region" or (e.kind in place_kinds() and e.kind != "country" and e.mentions)}
     wanted |= {str(p) for p in g.objects(None, DCTERMS.spatial)}
     wanted |= {p for r in rels if r.kind == "activity" for p in r.places}
     wanted |= {p for r in results for p in r.places}
@@ -357,9 +359,8 @@ def build_places_network(data: Dataset | Graph, centroids: dict[str, tuple[float
             attrs["lat"], attrs["lon"] = float(lat), float(lon)
         elif e.code in centroids:
             attrs["lat"], attrs["lon"] = centroids[e.code]
-        country = _country_of(e, entities)
-        attrs["country"] = country.code if country is not None else ""
-        attrs["level"] = "region" if e.container else e.kind
+        attrs["country"] = _country_code(e, entities)
+        attrs["level"] = "country" if e.code == attrs["country"] else e.kind
         attrs["results"] = [" ".join(x for x in (r.value, r.unit, r.what) if x) for r in results if p in r.places]
         attrs["activities"] = 0
         net.add_node(p, **attrs)
@@ -372,15 +373,22 @@ def build_places_network(data: Dataset | Graph, centroids: dict[str, tuple[float
     return net
 
 
-def _country_of(e: Entity, entities: dict[str, Entity]) -> Entity | None:
-    """The country a place lies in (itself for a country), following schema:containedInPlace upwards."""
+def _country_code(e: Entity, entities: dict[str, Entity]) -> str:
+    """The ISO 3166-1 code of the country a place lies in (its own for a country), following
+    schema:containedInPlace upwards; a container the graph does not describe still names its country by its
+    ISO 3166-2 code (a department HT-NE lies in HT). Empty when there is none (a supranational region)."""
     seen = set()
-    while e is not None and e.iri not in seen:
-        if e.kind == "country" or (e.container is None and e.code and len(e.code) == 2):
-            return e
+    while e.iri not in seen:
         seen.add(e.iri)
-        e = entities.get(e.container) if e.container else None
-    return None
+        if e.kind == "country" or (e.code and re.fullmatch(r"[A-Z]{2}", e.code)):
+            return e.code or ""
+        if not e.container:
+            return ""
+        if e.container not in entities:
+            code = re.match(r"([A-Z]{2})-", e.container.rsplit("/", 1)[-1])
+            return code.group(1) if code else ""
+        e = entities[e.container]
+    return ""
 
 
 def build_entity_network(data: Dataset | Graph) -> nx.MultiDiGraph:

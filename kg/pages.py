@@ -134,11 +134,16 @@ def build_site(data: Dataset | Graph) -> Site:
     for r in relations:
         for e in r.evidence:
             evidence_of.setdefault(e.sentence, []).append(r)
+    # entities a report names: what its mentions denote (as summary.json counts them; themes and SDGs a
+    # sentence is only tied to are not named by it)
+    named: dict = {}
+    for m in g.subjects(RDF.type, RK.Mention):
+        named.setdefault(g.value(g.value(m, RK.inSentence), RK.inReport), set()).add(g.value(m, RK.denotes))
     reports = []
     for rep in sorted(set(g.subjects(RDF.type, RK.Report)), key=str):
         slug = str(g.value(rep, DCTERMS.identifier) or str(rep).rsplit("/", 1)[-1])
         sentences = set(g.subjects(RK.inReport, rep)) & set(g.subjects(RDF.type, RK.Sentence))
-        mentioned = {e.iri for e in entities.values() if slug in e.reports}
+        mentioned = named.get(rep, set())
         rels = {r.iri for r in relations if slug in r.reports}
         publisher = g.value(rep, DCTERMS.publisher)
         if isinstance(publisher, URIRef):
