@@ -231,6 +231,9 @@ def test_eval_all_prints_a_row_per_gold_folder_and_the_totals(out_dir, tmp_path)
     haiti = next(l for l in rows if HAITI in l)
     assert haiti.split("│")[2].strip().endswith("/1.00")      # organisations: WFP found
     assert "skipped" in run.stdout and "a-report-not-built" in run.stdout
+    detailed = kg("eval", "--all", "--out", str(out_dir), "--gold-root", str(root), "--no-questions", "--show", "1")
+    assert f"entities of {MALI}" in detailed.stdout and f"entities of {HAITI}" in detailed.stdout
+    assert f"entities of {MALI}" not in run.stdout              # without --show: the summary only
 
 
 def test_eval_all_on_the_project_gold_asks_the_questions(out_dir):
