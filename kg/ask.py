@@ -201,10 +201,9 @@ class _Index:
     within: dict            # place -> places it lies within
     exact: dict = field(default_factory=dict)    # token tuple (as written) -> nodes
     folded: dict = field(default_factory=dict)   # token tuple (lower case) -> nodes
-    sentences: list = field(default_factory=list)   # number -> (sentence IRI, Evidence)
+    sentences: list = field(default_factory=list)   # number -> (sentence IRI, (text, report, start, end))
     number: dict = field(default_factory=dict)      # sentence IRI -> number
-    stems: list = field(default_factory=list)       # number -> frozenset of the sentence's stems
-    postings: dict = field(default_factory=dict)    # stem -> sentence numbers holding it
+    postings: dict = field(default_factory=dict)    # stem -> sentence numbers holding it (a frozenset)
     mentions: dict = field(default_factory=dict)    # sentence number -> entities it names
     named_in: dict = field(default_factory=dict)    # entity -> sentence numbers naming it
     naming: dict = field(default_factory=dict)      # entity -> sentence numbers naming it or a place within it
@@ -216,7 +215,7 @@ class _Index:
 
 _INDEXES: dict = {}
 INDEX_FILE = "ask-index.pickle"   # kept in out/store/, so a new store (a new build) drops it
-INDEX_LAYOUT = 1
+INDEX_LAYOUT = 3
 
 
 def _index(source, folder=None) -> _Index:
@@ -341,13 +340,11 @@ def _build_index(source) -> _Index:
     rows = sorted(run_query("ask/sentences", source).rows, key=lambda row: (str(row[2]), int(row[3]), str(row[0])))
     postings = defaultdict(list)
     for i, (sentence, text, report, start, end) in enumerate(rows):
-        idx.sentences.append((sentence, Evidence(str(text), str(report), int(start), int(end))))
+        idx.sentences.append((sentence, (str(text), str(report), int(start), int(end))))   # tuples unpickle fastest
         idx.number[sentence] = i
-        stems = frozenset(stem(t) for t in _tokens(str(text)) if _is_word(t))
-        idx.stems.append(stems)
-        for st in stems:
+        for st in {stem(t) for t in _tokens(str(text)) if _is_word(t)}:
             postings[st].append(i)
-    idx.postings = dict(postings)
+    idx.postings = {st: frozenset(ns) for st, ns in postings.items()}
     mentions, named_in = defaultdict(set), defaultdict(set)
     for entity, sentence in run_query("ask/mentions", source).rows:
         i = idx.number.get(sentence)
@@ -519,14 +516,18 @@ def understood(r: Reading, idx: _Index, plan: _Plan | None = None) -> dict:
     if r.relation:
         rel = words.relations[r.relation]
         out["relation"] = rel["label"]
-    bound = set(plan.used) if plan else set()
+    if plan is not None:
+        bound = set(plan.used)
+    else:   # no query ran (or none answered): the entity a relation query would have bound
+        orgs = [e for e in r.entities if _has(idx, e, "rk:Organization") or _has(idx, e, "rk:Country")]
+        bound = set(orgs[:1]) if r.relation in ("funds", "partners", "members") else set()
     for e in r.entities:
         label = idx.labels.get(e, str(e))
         role = "about"
         if e in bound and r.relation:
             before, after = words.relations[r.relation]["roles"]
             role = (after if r.entity_after_relation else before) or role
-        elif e in bound:
+        elif e in bound and plan is not None:
             role = plan.role
         elif any(_has(idx, e, c) for c in ("rk:Place",)):
             role = "place"
@@ -600,7 +601,8 @@ def _plans(r: Reading, idx: _Index) -> list[_Plan]:
     places = [e for e in r.entities if _has(idx, e, "rk:Place")]
     if places and r.relation in ("acts", None) and not {"rk:Place", "rk:Region", "rk:Country"} & asked:
         plans.append(_Plan("ask/actors-in", {"entity": places[0]}, ("rk:Organization",), (places[0],), role="place"))
-    if any(k in ("rk:Place", "rk:Region", "rk:Country") for k in r.kinds):
+    who_of_relation = bool(r.relation) and r.kinds == list(words.relations[r.relation]["answers"])  # "who funds": not places
+    if any(k in ("rk:Place", "rk:Region", "rk:Country") for k in r.kinds) and not who_of_relation:
         actors = [e for e in orgs if _has(idx, e, "rk:Organization")]
         if actors:
             plans.append(_Plan("ask/places-of", {"entity": actors[0]}, ("rk:Place",), (actors[0],), role="actor"))
@@ -632,17 +634,21 @@ def _terms(r: Reading, used: tuple, with_relation: bool) -> list[str]:
 def _carried(terms: list[str], number: int | None, text: str, report: str, r: Reading, idx: _Index) -> set[str]:
     """The terms a sentence carries: its stems, the named entities it (or a place within them, or its report) names,
     the relation when it holds one of the relation's words."""
-    stems = idx.stems[number] if number is not None else frozenset(stem(t) for t in _tokens(text) if _is_word(t))
+    if number is None:
+        stems = frozenset(stem(t) for t in _tokens(text) if _is_word(t))
+        holds = stems.__contains__
+    else:
+        holds = lambda st: number in idx.postings.get(st, ())       # noqa: E731
     out = set()
     for t in terms:
         what, value = t[:2], t[2:]
-        if what == "w:" and value in stems:
+        if what == "w:" and holds(value):
             out.add(t)
         elif what == "e:":
             entity = URIRef(value)
             if (number is not None and number in _naming(idx, entity)) or entity in idx.report_places.get(report, ()):
                 out.add(t)
-        elif what == "r:" and _relation_stems(r.relation) & stems:
+        elif what == "r:" and any(holds(st) for st in _relation_stems(r.relation)):
             out.add(t)
     return out
 
@@ -714,7 +720,7 @@ def _best_sentences(r: Reading, idx: _Index, terms: list[str], limit: int = 60) 
                 candidates.update(idx.postings.get(st, ()))
     shares = {}
     for i in candidates:
-        _, ev = idx.sentences[i]
+        ev = Evidence(*idx.sentences[i][1])
         shares[i] = sum(weight[t] for t in _carried(terms, i, ev.text, ev.report, r, idx)) / total
     best = max(shares.values(), default=0.0)
     if best < MIN_SHARE:
@@ -891,7 +897,7 @@ def _from_sentences(r: Reading, idx: _Index) -> tuple[list[Item], str]:
     for i in best:
         if _share_of(i, terms, r, idx) < top - 1e-9:     # the best sentences themselves, not those near them
             break
-        sentence, ev = idx.sentences[i]
+        sentence, ev = idx.sentences[i][0], Evidence(*idx.sentences[i][1])
         for entity in sorted(idx.mentions.get(i, ()), key=str):
             rows.append({"answer": entity, "label": idx.labels.get(entity), "sentence": sentence, "text": ev.text,
                          "report": ev.report, "start": ev.start, "end": ev.end})
@@ -903,7 +909,7 @@ def _from_sentences(r: Reading, idx: _Index) -> tuple[list[Item], str]:
 
 def _share_of(i: int, terms: list[str], r: Reading, idx: _Index) -> float:
     weight = _weights(terms, r, idx)
-    _, ev = idx.sentences[i]
+    ev = Evidence(*idx.sentences[i][1])
     return sum(weight[t] for t in _carried(terms, i, ev.text, ev.report, r, idx)) / (sum(weight.values()) or 1.0)
 
 
