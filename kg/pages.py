@@ -611,6 +611,8 @@ def write_pages(data: Dataset | Graph, out_dir: Path, conformance=None) -> list[
     everything = build_entity_network(site.graph)
     counts = {name: {"nodes": n.number_of_nodes(), "edges": n.number_of_edges()}
               for name, n in (("partnerships", partnerships), ("sdgs", sdgs), ("places", places))}
+    counts["places"]["places"] = sum(1 for _, d in places.nodes(data=True) if "level" in d)
+    counts["places"]["maps"] = len({d["country"] for _, d in places.nodes(data=True) if d.get("country") and _numeric_code(d["country"])})
     written: list[Path] = []
     try:
         (out / "assets").mkdir(parents=True, exist_ok=True)

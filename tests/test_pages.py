@@ -548,6 +548,10 @@ def test_edge_tooltip_is_the_edge_under_the_pointer(browser, site):
             assert tip["text"].count(sentence) == 1, f"{edge}: the sentence is not shown exactly once: {sentence!r}"
         left, top, right, bottom = tip["rect"]
         assert not (left <= x <= right and top <= y <= bottom), "the tooltip covers the pointer"
+        if os.environ.get("REPORTKG_SCREENSHOTS") and edge == points[0][0]:
+            x0, y0 = max(0, min(x, left) - 200), max(0, min(y, top) - 120)
+            clip = {"x": x0, "y": y0, "width": max(right, x) + 80 - x0, "height": bottom + 20 - y0}
+            page.screenshot(path=str(Path(os.environ["REPORTKG_SCREENSHOTS"]) / "tooltip.png"), clip=clip)
     assert not page.watch.errors, page.watch.errors
     context.close()
 
@@ -614,3 +618,28 @@ def test_places_tooltip_shows_the_results(page, site, dataset):
     text = page.locator("#rk-tip").inner_text()
     first = build_places_network(dataset).nodes[gao]["results"][0]
     assert text.startswith("Gao") and first in text
+
+
+def test_report_marks_use_the_page_tooltip(page, site):
+    _open(page, site / "report.html")
+    assert page.locator("main [title]").count() == 0, "a browser title box (in the system font) is still used"
+    mention = page.locator("a.m", has_text="UNICEF").first
+    mention.scroll_into_view_if_needed()
+    mention.hover()
+    page.wait_for_selector("#rk-tip", state="visible", timeout=10000)
+    assert page.locator("#rk-tip .rk-tip-title").inner_text() == "UNICEF"
+    assert page.locator("#rk-tip .rk-tip-kind").inner_text() == "UN agency"
+    # a point on the plain text (not a mention) of an evidence sentence
+    x, y = page.evaluate("""() => {
+        for (const s of document.querySelectorAll('span.s.ev[data-tip-title]')) {
+            const text = [...s.childNodes].find(n => n.nodeType === 3 && n.textContent.trim().length > 3);
+            if (!text) continue;
+            s.scrollIntoView({block: 'center'});
+            const range = document.createRange(); range.setStart(text, 1); range.setEnd(text, 2);
+            const r = range.getBoundingClientRect();
+            return [r.left + r.width / 2, r.top + r.height / 2];
+        }
+    }""")
+    page.mouse.move(x, y)
+    page.wait_for_function("() => document.getElementById('rk-tip').querySelector('.rk-tip-title').textContent === 'evidence of'")
+    assert not page.watch.errors, page.watch.errors

@@ -346,6 +346,25 @@
     table.addEventListener("mouseleave", function () { RK.hideTip(); });
   }
 
+  // Marked text (the report page): its data-tip-* attributes in the page's tooltip, not the browser's title box.
+  function setupMarks() {
+    var marked = document.querySelector("[data-tip-title]");
+    if (!marked) return;
+    var current = null;
+    function tipOf(node) {
+      return { title: node.getAttribute("data-tip-title"), kind: node.getAttribute("data-tip-kind") || "",
+               lines: node.getAttribute("data-tip-lines") ? node.getAttribute("data-tip-lines").split("; ") : [] };
+    }
+    document.addEventListener("mouseover", function (ev) {
+      var node = ev.target.closest ? ev.target.closest("[data-tip-title]") : null;
+      if (node === current) return;
+      current = node;
+      if (node) RK.showTip(tipOf(node), "mark:" + (node.id || node.getAttribute("href") || node.textContent), ev.clientX, ev.clientY);
+      else RK.hideTip();
+    });
+    document.addEventListener("mousemove", function (ev) { if (current) RK.moveTip(ev.clientX, ev.clientY); });
+  }
+
   // Search box: entity names and alternative names from assets/search-index.js.
   function setupSearch() {
     var input = document.getElementById("search");
@@ -394,6 +413,7 @@
 
   function start() {
     setupSearch();
+    setupMarks();
     if (document.getElementById("map-data")) return;   // the places page: reportkg-map.js draws it
     if (typeof vis === "undefined") {
       window.graphData = { nodes: 0, edges: 0 };
