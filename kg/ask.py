@@ -220,16 +220,21 @@ INDEX_LAYOUT = 3
 
 def _index(source, folder=None) -> _Index:
     """What the graph knows, read once per store or dataset; for an output folder, kept on disk beside its store."""
-    key = id(source)
+    if folder is not None:      # a server or a REPL asks again and again: one index per build of the folder
+        key, owner = (str(folder), _stamp(folder)), None
+    else:
+        key, owner = id(source), source
     hit = _INDEXES.get(key)
-    if hit and hit[0] is source:
+    if hit and hit[0] is owner:
         return hit[1]
     idx = _load_index(folder) if folder is not None else None
     if idx is None:
         idx = _build_index(source)
         if folder is not None:
             _write_index(idx, folder)
-    _INDEXES[key] = (source, idx)
+    if folder is not None:
+        _INDEXES[id(source)] = (source, idx)   # suggest() and read_question() look it up by the store
+    _INDEXES[key] = (owner, idx)
     return idx
 
 

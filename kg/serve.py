@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 # over MAX_RESULT bytes is refused with 503 (add a LIMIT).
 MAX_BODY = 1024 * 1024
 MAX_RESULT = 64 * 1024 * 1024
+MAX_QUESTION = 10_000  # characters of a question /ask reads
 WORKER_MEMORY = 4 * 1024 ** 3  # address-space cap per query worker (its copy of the store included), so one query cannot exhaust the machine
 
 CACHE_BYTES = 256 * 1024 ** 2  # answers kept per served build (identical requests are answered from here)
@@ -686,6 +687,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._file(QUERY_PAGE)
         if url.path == "/queries.json":
             return self._send(200, "application/json; charset=utf-8", json.dumps(load_query_library()).encode("utf-8"))
+        if url.path == "/ask":
+            return self._ask(parse_qs(url.query, keep_blank_values=True))
         target = self.endpoint.static_file(url.path)
         if target is None:
             return self._error(404, f"not found: {url.path}")
@@ -751,6 +754,20 @@ class Handler(BaseHTTPRequestHandler):
         if coding:
             extra["Content-Encoding"] = coding
         self._send(200, ctype, body, extra)
+
+    def _ask(self, params: dict) -> None:
+        """/ask?q=QUESTION: the JSON of `kg ask --format json`, from the build served now."""
+        from kg.ask import answer, render_answer
+        from kg.query import QueryError
+
+        question = (params.get("q") or [""])[0]
+        if not question.strip():
+            return self._error(400, "give a question: /ask?q=Who+funds+WFP%3F")
+        try:
+            body = render_answer(answer(question[:MAX_QUESTION], self.endpoint.root), "json").encode("utf-8")
+        except QueryError as exc:
+            return self._error(503, str(exc))
+        self._send(200, "application/json; charset=utf-8", body, {"Cache-Control": "no-store"})
 
     def _file(self, path: Path) -> None:
         ctype = FILE_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -195,3 +195,26 @@ def test_every_library_query_gives_the_same_csv_on_the_store_and_on_rdflib(store
         params = golden_params(q)
         assert format_results(run_query(q, store, params), "csv") == \
             format_results(run_query(q, rdflib_graph, params), "csv"), q.name
+
+
+def test_serve_ask_returns_the_json_of_kg_ask(out_dir):
+    import httpx
+
+    script = ("import sys; from kg.serve import make_server\n"
+              "s = make_server(sys.argv[1], port=0, timeout_s=10, workers=1)\n"
+              "print(s.url, flush=True)\ns.serve_forever()\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(out_dir)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        url = proc.stdout.readline().strip().rstrip("/")
+        assert url.startswith("http://127.0.0.1:")
+        q = "Who funds WFP in Haiti?"
+        got = httpx.get(url + "/ask", params={"q": q}, timeout=60)
+        assert got.status_code == 200 and got.headers["content-type"].startswith("application/json")
+        cli = kg("ask", q, "--format", "json", "--out", str(out_dir))
+        assert got.json() == json.loads(cli.stdout)
+        assert httpx.get(url + "/ask", timeout=30).status_code == 400
+        hostile = httpx.get(url + "/ask", params={"q": '"} DROP ALL; SELECT * {' + "x" * 20000}, timeout=60)
+        assert hostile.status_code == 200 and hostile.json()["answers"] == []
+    finally:
+        proc.terminate()
+        proc.wait(10)
