@@ -48,11 +48,15 @@ class Gazetteer:
     towns_folder: Path | None = None
     towns_by_country: dict[str, list[str]] = field(default_factory=dict)   # filled on first use per country
     bare_excluded: dict[str, frozenset[str]] = field(default_factory=dict)  # key -> names never matched alone
+    region_types: dict[str, str] = field(default_factory=dict)              # key -> ISO 3166-2 type of a region
 
     def names(self, key: str) -> list[str]:
         info = self.entities[key]
+        names = [info.label, *info.aliases]
+        if key in self.region_types:        # type words added here, for the few regions a report activates
+            names = region_names(names, self.region_types[key])
         excluded = self.bare_excluded.get(key, frozenset())
-        return name_variants([n for n in (info.label, *info.aliases) if n not in excluded])
+        return name_variants([n for n in names if n not in excluded])
 
     def global_keys(self) -> list[str]:
         """Keys matched in every report: curated entries and countries, not regions, towns or national bodies."""
@@ -214,8 +218,9 @@ def load_gazetteer(folder: Path | None = None) -> Gazetteer:
         )
     for s in admin1_subdivisions():
         x = extra.get(s.code, {})
-        aliases = region_names([s.name, *x.get("aliases", ())], s.type)
+        aliases = [s.name, *x.get("aliases", ())]
         key = f"place/{s.code}"
+        gaz.region_types[key] = s.type
         gaz.entities[key] = EntityInfo(
             key=key, kind="region", label=x.get("label", s.name), aliases=tuple(aliases), wikidata=x.get("wikidata"),
             notations=(s.code,), country=s.country_code,
