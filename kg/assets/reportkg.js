@@ -81,7 +81,7 @@
   // ------------------------------------------------------------------------------------------------ network
 
   // Push apart the nodes whose boxes (shape and label) overlap, a few pixels at a time, until none do.
-  function separate(network, ids, fixed) {
+  function separate(network, ids, fixed, vertical) {
     var padX = 16, padY = 6, boxes = {}, pos = network.getPositions(ids);   // wider apart sideways: two labels must not read as one
     ids.forEach(function (id) {
       var b = network.getBoundingBox(id);
@@ -97,7 +97,7 @@
           if (ox <= 0 || oy <= 0) continue;
           var fa = fixed[a] ? 0 : (fixed[c] ? 1 : 0.5), fc = 1 - fa;
           if (fixed[a] && fixed[c]) continue;
-          if (ox < oy) {
+          if (ox < oy && !vertical) {
             var sx = pa.x + (ba.l + ba.r) / 2 <= pc.x + (bc.l + bc.r) / 2 ? 1 : -1;
             pa.x -= sx * ox * fa; pc.x += sx * ox * fc;
           } else {
@@ -125,6 +125,30 @@
         y += heights[i] + gap;
       });
     });
+  }
+
+  function bounds(network, ids) {
+    var b = { l: Infinity, r: -Infinity, t: Infinity, b: -Infinity };
+    ids.forEach(function (id) {
+      var x = network.getBoundingBox(id);
+      b.l = Math.min(b.l, x.left); b.r = Math.max(b.r, x.right); b.t = Math.min(b.t, x.top); b.b = Math.max(b.b, x.bottom);
+    });
+    return b;
+  }
+
+  // A layout wider than the canvas can show at readable size is squeezed sideways (then pulled apart again
+  // where boxes meet): the canvas can grow taller, not wider.
+  function fitWidth(network, container, ids, fixed) {
+    if (!ids.length) return;
+    var need = MIN_LABEL_PX / Math.min.apply(null, ids.map(function (id) { return labelSize(network, id); }));
+    var across = container.clientWidth / need;
+    for (var round = 0; round < 4; round++) {
+      var b = bounds(network, ids);
+      if (b.r - b.l <= across) return;
+      var f = across / (b.r - b.l) * 0.96, mid = (b.l + b.r) / 2, pos = network.getPositions(ids);
+      ids.forEach(function (id) { if (!fixed[id]) network.moveNode(id, mid + (pos[id].x - mid) * f, pos[id].y); });
+      separate(network, ids, fixed);
+    }
   }
 
   function labelSize(network, id) {
@@ -221,7 +245,7 @@
         var fixed = {};
         nodes.forEach(function (n) { fixed[n.id] = n.physics === false; });
         if (nodes.some(function (n) { return n.column !== undefined; })) stackColumns(network, nodes);
-        else separate(network, view.ids, fixed);
+        else { separate(network, view.ids, fixed); fitWidth(network, container, view.ids, fixed); }
         RK.refit();
         window.graphSettledBy = how;
         window.graphReady = true;
