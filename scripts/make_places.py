@@ -504,10 +504,14 @@ COMPASS = {
     "alta": ["Upper"], "bas": ["Lower"], "basse": ["Lower"], "bajo": ["Lower"], "baja": ["Lower"], "baixo": ["Lower"],
     "moyen": ["Middle"], "moyenne": ["Middle"], "medio": ["Middle"], "oriental": ["Eastern", "East"],
     "occidental": ["Western", "West"], "septentrional": ["Northern", "North"], "meridional": ["Southern", "South"],
+    "central": ["Central"],
 }
 ENGLISH_COMPASS = {"north", "south", "east", "west", "northern", "southern", "eastern", "western", "far", "upper",
                    "lower", "middle", "central", "centre", "center"}
 LINKS = {"de", "du", "del", "da", "do", "des", "la", "le", "el"}
+# Compass words that follow the name they qualify ("Kasaï-Oriental" -> "East Kasaï").
+POSTPOSITIVE = {"oriental", "occidental", "septentrional", "meridional", "nord", "sud", "est", "ouest", "norte", "sur",
+                "sul", "este", "oeste", "central", "centre"}
 ARTICLE = re.compile(r"^(?:Al|Ar|As|Ash|At|Ath|Ad|Adh|Az|An|Aj|Ad|El)[ -](?=\w)", re.IGNORECASE)
 SUN = {"t": "At", "th": "Ath", "d": "Ad", "dh": "Adh", "r": "Ar", "z": "Az", "s": "As", "sh": "Ash", "n": "An", "j": "Aj"}
 # Type words GeoNames puts around an admin-1 name.
@@ -538,7 +542,7 @@ def compass_variants(name: str) -> list[str]:
     elif len(toks) >= 2 and keys[0] in COMPASS and keys[1] not in COMPASS:
         rest = toks[2:] if keys[1] in LINKS and len(toks) > 2 else toks[1:]
         out += [f"{e} {' '.join(rest)}" for e in COMPASS[keys[0]]]
-    elif len(toks) >= 2 and keys[-1] in COMPASS and keys[0] not in COMPASS:
+    elif len(toks) >= 2 and keys[-1] in POSTPOSITIVE and keys[0] not in COMPASS and keys[-2] not in LINKS:
         out += [f"{e} {' '.join(toks[:-1])}" for e in COMPASS[keys[-1]]]
     eng = []
     for n in [name, *out]:
