@@ -315,6 +315,9 @@ class _Retired(Exception):
     """The pool was retired (a newer build is served) before a worker came free: ask the new pool."""
 
 
+_RETIRED = object()  # in a retired pool's idle queue instead of a worker
+
+
 class QueryPool:
     """Worker processes that each hold the store open; a query past its deadline is stopped by killing its worker.
 
@@ -370,17 +373,14 @@ class QueryPool:
 
     def run(self, request: dict, timeout: float) -> tuple:
         """Run one query request: wait up to queue_s for a free worker, then allow it `timeout` seconds."""
-        waited_until = time.monotonic() + self.queue_s
-        while True:
-            if self.closed:
-                raise _Retired
-            try:
-                worker = self.idle.get(timeout=0.2)
-                break
-            except queue.Empty:
-                if time.monotonic() > waited_until:
-                    raise QueryRejected(503, f"all {self.size} query workers stayed busy for {self.queue_s:g} s; "
-                                             "try again shortly") from None
+        try:
+            worker = self.idle.get(timeout=self.queue_s)  # first come, first served
+        except queue.Empty:
+            raise QueryRejected(503, f"all {self.size} query workers stayed busy for {self.queue_s:g} s; "
+                                     "try again shortly") from None
+        if worker is _RETIRED:
+            self.idle.put(worker)  # wakes the next waiter, which finds the same
+            raise _Retired
         deadline = time.monotonic() + timeout
         try:
             worker.conn.send(request)
@@ -403,8 +403,10 @@ class QueryPool:
             idle = []
             while not self.idle.empty():
                 idle.append(self.idle.get_nowait())
+            self.idle.put(_RETIRED)  # requests waiting for a worker go to the new build
         for w in idle:
-            self._end(w)
+            if w is not _RETIRED:
+                self._end(w)
 
     def close(self) -> None:
         self.retire()
