@@ -404,6 +404,8 @@ def render_places(site: Site, net: nx.MultiDiGraph) -> str:
         if panel["iri"] is None:
             panel["label"] = next((c.label for c in site.entities.values() if c.code == code), code)
     ordered = sorted(panels.values(), key=lambda p: (-sum(r["mentions"] + r["activities"] + r["results"] for r in p["rows"]), p["label"]))
+    for p in ordered:
+        p["small"] = not p["markers"] and len(p["rows"]) <= 1     # a country with no place inside it: an inset
     data = _json_block({"panels": [{k: p[k] for k in ("code", "numeric", "label", "href", "tip", "markers")} for p in ordered]})
     kinds = sorted({site.entities[n].kind for n in places}, key=lambda k: list(site.kind_colours).index(k) if k in site.kind_colours else 99)
     return _render(
@@ -411,7 +413,7 @@ def render_places(site: Site, net: nx.MultiDiGraph) -> str:
         intro="One map per country the reports work in (Natural Earth outlines), with its regions at their positions, "
               "sized by activity (mentions, activities and results there). Beside each map, every place with the "
               "organisations that work there. Hover a place for its results; click it to open its page.",
-        panels=ordered, others=others, legend=_kind_legend(site, kinds), count_places=len(places), map=data)
+        panels=[p for p in ordered if not p["small"]], insets=[p for p in ordered if p["small"]], others=others, legend=_kind_legend(site, kinds), count_places=len(places), map=data)
 
 
 def _sentence_parts(text: str, mentions: list[tuple[int, str, dict]]) -> list[tuple[str, dict | None]]:
