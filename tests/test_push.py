@@ -277,6 +277,20 @@ def test_kg_serve_is_not_a_store_to_push_to(out_dir):
         stop(proc)
 
 
+def test_a_server_that_is_not_a_known_store_gets_told_what_to_pass(tmp_path, out_dir):
+    """A plain web server at the root: not Oxigraph, Virtuoso or Fuseki, so say which URLs to give."""
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler
+
+    web = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(tmp_path)))
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    try:
+        result = kg("push", "--endpoint", f"http://127.0.0.1:{web.server_port}", "--out", str(out_dir))
+    finally:
+        web.shutdown()
+    assert_one_clear_line(result, "cannot tell which store", "/sparql-graph-crud-auth", "/DATASET/data")
+
+
 def test_http_error_names_the_url_and_status(oxigraph, out_dir):
     with pytest.raises(PushHttpError) as exc:
         push(out_dir, oxigraph + "/no-such-service", method="graph-store")
