@@ -106,6 +106,8 @@ id:place\\/ML-7-town a rk:Place ; rdfs:label "Ansongo" ; schema:containedInPlace
     schema:latitude 15.66 ; schema:longitude 0.50 ; rk:mentionedIn r:s1 .
 r:p2 a rk:Partnership ; rk:participant id:org\\/unicef, id:org\\/local-water-committee ; rk:evidence r:s1 .
 r:a2 a rk:Activity ; rk:participant id:org\\/local-water-committee ; rk:place id:place\\/ML-7-town ; rk:evidence r:s1 .
+id:place\\/NE a rk:Country ; rdfs:label "Niger" ; rk:mentionedIn r:s1 .
+r:a3 a rk:Activity ; rk:participant id:org\\/wfp ; rk:place id:place\\/NE ; rk:evidence r:s1 .
 """
 
 
@@ -123,7 +125,10 @@ def test_pages_cope_with_discovered_organisations_and_towns(tmp_path):
     write_pages(ds, tmp_path)
     page = (tmp_path / entity_href(local)).read_text(encoding="utf-8")
     assert "Local Water Committee" in page and "Wikidata" not in page
-    assert "Ansongo" in (tmp_path / "places.html").read_text(encoding="utf-8")
+    places = (tmp_path / "places.html").read_text(encoding="utf-8")
+    assert "Ansongo" in places
+    # a country with no place of its own named: a small inset with its row, not a full panel
+    assert 'class="rk-inset" id="panel-NE"' in places and 'class="rk-panel" id="panel-ML"' in places
 
 
 @pytest.mark.parametrize("iri", [
