@@ -24,9 +24,9 @@ FOCUS_SHARE = 0.3
 PRIORITY = {"country": 1, "region": 2}
 
 
-# The pipeline reads sentences (parser) and names (ner) only; no part-of-speech tags or lemmas.
-# The parser and NER do not read the tagger's output, so leaving these out changes no result.
-UNUSED_COMPONENTS = ["tagger", "attribute_ruler", "lemmatizer"]
+# Every component of the model is used: the parser and NER for sentences, names and structure, the
+# tagger and lemmatizer for the relation components' cues (matched by lemma).
+UNUSED_COMPONENTS: list[str] = []
 
 
 class ModelMissingWarning(UserWarning):
@@ -170,7 +170,46 @@ def _person_span(span):
     if span.start > 0 and span.doc[span.start - 1].lower_ in LOCATIVE:
         return None
     ok = 2 <= len(words) <= 4 and all(t.is_alpha and t.text[:1].isupper() and t.text[1:].islower() for t in words)
-    return span.doc[words[0].i:words[-1].i + 1] if ok else None
+    return span.doc[words[0].i:words[-1].i + 1] if ok and _supported_person(span.doc[words[0].i:words[-1].i + 1]) else None
+
+
+# Words after a name that make it a place ("Al X camp", "X district"), whatever the NER says.
+_PLACE_WORDS = frozenset({"camp", "camps", "city", "district", "governorate", "village", "town", "area", "region",
+                          "province", "state", "county", "municipality", "site", "settlement", "neighbourhood",
+                          "neighborhood", "corridor", "valley", "river", "border", "crossing", "hospital"})
+
+
+def _supported_person(span) -> bool:
+    """A PERSON span is kept when the text supports it: a title or role next to it ("Minister X", "X, Head
+    of ..."), or a proper name's shape (every word a proper noun, none an organisation, document or place
+    word, no nationality) that the report never uses as a place ("in X", "X camp")."""
+    from extract.discover import load_org_lexicon
+    from extract.relations.surface import load_demonyms
+
+    lex = load_org_lexicon()
+    doc = span.doc
+    before = doc[span.start - 1].lower_.rstrip(".") if span.start > 0 else ""
+    after = [t.lower_ for t in doc[span.end:span.end + 3] if not t.is_punct]
+    titled = before in lex.person_titles or (span.end < len(doc) and doc[span.end].text in (",", "(")
+                                              and after and after[0] in lex.person_titles)
+    words = [t for t in span]
+    demonyms = load_demonyms()
+    if any(t.lower_ in lex.heads or t.lower_ in lex.not_heads or t.text in demonyms for t in words):
+        return False
+    if titled:
+        return True
+    if any(t.pos_ not in ("PROPN", "") for t in words):
+        return False
+    name = span.text
+    text = doc.text
+    start = text.find(name)
+    while start >= 0:
+        tail = text[start + len(name):start + len(name) + 20].split()
+        head = text[max(0, start - 12):start].split()
+        if (tail and tail[0].lower().strip(".,;:") in _PLACE_WORDS) or (head and head[-1].lower() in LOCATIVE):
+            return False
+        start = text.find(name, start + 1)
+    return True
 
 
 @dataclass
@@ -180,6 +219,7 @@ class Extraction:
     mentions: list[Mention]
     candidates: list[Candidate]
     focus_countries: tuple[str, ...]
+    doc: object = None        # the parsed spaCy Doc, for the relation components (never stored in a record)
 
 
 def extract_entities(text: str, linker: Linker, section_of=lambda offset: None) -> Extraction:
@@ -247,4 +287,4 @@ def extract_entities(text: str, linker: Linker, section_of=lambda offset: None) 
     mentions.sort(key=lambda m: m.start)
     candidates = [Candidate(n, lab, c, examples[(n, lab)]) for (n, lab), c in
                   sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))]
-    return Extraction(sentences, entities, mentions, candidates, focus)
+    return Extraction(sentences, entities, mentions, candidates, focus, doc)

@@ -104,15 +104,17 @@ def extract_report(path: Path, extractor: Extractor) -> ReportRecord:
         pages = [bisect.bisect_right(page_starts, ct.to_original(s.start, s.end)[0]) for s in ex.sentences]
         ex.sentences = [replace(s, page=p) for s, p in zip(ex.sentences, pages)]
     record = ReportRecord(
-        slug=slug, path=str(path), title=meta.title or _title(path), clean=ct, sections=sections,
+        slug=slug, path=str(path), title=meta.title or _title_from_text(text) or _title(path), clean=ct, sections=sections,
         sentences=ex.sentences, entities=ex.entities, mentions=ex.mentions, candidates=ex.candidates,
         focus_countries=ex.focus_countries, model=extractor.model_name, meta=meta,
         publisher=_publisher_key(meta.publisher, extractor.linker.gazetteer),
     )
+    if record.publisher is None and not meta.publisher:
+        record.publisher = _publisher_from_text(record)
     _add_outcomes(record, extract_outcomes(text))
     extract_theme_links(record)
     _add_linked_sdgs(record, extractor.linker.gazetteer)
-    record.relations = extract_relations(record, extractor.linker.gazetteer)
+    record.relations = extract_relations(record, extractor.linker.gazetteer, ex.doc)
     record.results = extract_results(record)
     return record
 
@@ -122,6 +124,49 @@ def _add_linked_sdgs(record: ReportRecord, gazetteer: Gazetteer) -> None:
     for key in {t.sdg for t in record.theme_ties} | {l.sdg for l in record.sdg_links}:
         if key not in record.entities and key in gazetteer.entities:
             record.entities[key] = gazetteer.entities[key]
+
+
+# The lines a report opens with: its title and header. Generic headings there are not its title.
+HEADER_LINES = 5
+HEADER_WORDS = 12
+_GENERIC_HEADINGS = frozenset({"highlights", "summary", "executive summary", "contents", "table of contents",
+                               "introduction", "overview", "situation overview", "key messages", "key figures", "in numbers",
+                               "background"})
+
+
+def _opening_lines(text: str) -> list[tuple[int, int, str]]:
+    out, pos = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            out.append((pos, pos + len(line), line.strip()))
+            if len(out) == HEADER_LINES:
+                break
+        pos += len(line) + 1
+    return out
+
+
+def _title_from_text(text: str) -> str | None:
+    """The report's title when no metadata gives one: its first line that reads as a title."""
+    for _, _, line in _opening_lines(text):
+        words = line.split()
+        if 2 <= len(words) <= 15 and not line.endswith(".") and line.casefold() not in _GENERIC_HEADINGS \
+                and sum(ch.isalpha() for ch in line) >= 6:
+            return " ".join(words)
+    return None
+
+
+def _publisher_from_text(record: ReportRecord) -> str | None:
+    """The organisation a report's title or header names (short opening lines); of several, the one the
+    report names most (a header may name the fund an application is made to as well as the applicant)."""
+    named = []
+    for start, end, line in _opening_lines(record.clean.text):
+        if len(line.split()) > HEADER_WORDS or line.endswith("."):
+            continue                     # a sentence, not a title or header line
+        named += [m.key for m in record.mentions if start <= m.start < end and record.entities[m.key].kind in ORG_KINDS]
+    if not named:
+        return None
+    counts = {k: sum(1 for m in record.mentions if m.key == k) for k in dict.fromkeys(named)}
+    return max(counts, key=lambda k: (counts[k], -named.index(k)))
 
 
 def _title(path: Path) -> str:

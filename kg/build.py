@@ -54,7 +54,7 @@ def pipeline_version(model: str | None = None) -> str:
     here = Path(__file__).resolve().parents[1]
     for folder in (here / "extract", data_path("gazetteer")):
         for f in sorted(folder.rglob("*")):
-            if f.is_file() and f.suffix in (".py", ".jsonl", ".tsv", ".ttl"):
+            if f.is_file() and f.suffix in (".py", ".json", ".jsonl", ".tsv", ".ttl"):
                 h.update(f.name.encode())
                 h.update(f.read_bytes())
     return h.hexdigest()[:16]

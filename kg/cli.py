@@ -22,7 +22,9 @@ stdout = Console(soft_wrap=True)
 def _known_errors() -> tuple:
     """The error classes the CLI reports as one line; imported only when an error happens (importing every
     module up front costs a second on each `kg query`)."""
+    from extract.discover import DiscoveryError
     from extract.gazetteer import GazetteerError
+    from extract.relations.parse import CueError
     from extract.report import ReportError
     from kg.eval import EvalError
     from kg.networks import NetworkError
@@ -34,7 +36,7 @@ def _known_errors() -> tuple:
     from kg.query import QueryError
 
     return (ReportError, EvalError, OutputError, GazetteerError, PageError, NetworkError, PushError, ServeError,
-            StoreError, QueryError)
+            StoreError, QueryError, DiscoveryError, CueError)
 
 
 @contextmanager

@@ -56,8 +56,15 @@ def test_the_publisher_is_the_implicit_actor_even_when_another_is_named_more(tmp
     text = "FAO, FAO and again FAO worked in Mali. UNICEF published this note."
     without = extract_report(_report(tmp_path, text, None, "a"), extractor)
     with_meta = extract_report(_report(tmp_path, text, {"publisher": "UNICEF"}, "b"), extractor)
-    assert find_reporting_org(without) == "org/fao"
+    assert find_reporting_org(without) is None     # the most-named organisation is not the actor of every sentence
     assert find_reporting_org(with_meta) == "org/unicef"
+
+
+def test_without_metadata_the_title_and_header_give_title_and_publisher(tmp_path, extractor):
+    text = "HIGHLIGHTS\n\nWFP Emergency Update on Flood Response\n\nWFP reached 300 schools in Mali. FAO and FAO again.\n"
+    record = extract_report(_report(tmp_path, text, None, "flood-update"), extractor)
+    assert record.title == "WFP Emergency Update on Flood Response"   # a generic heading is not the title
+    assert record.publisher == "org/wfp" and find_reporting_org(record) == "org/wfp"
 
 
 def test_a_publisher_the_gazetteer_does_not_know_stays_a_name(tmp_path, extractor):

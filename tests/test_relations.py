@@ -5,6 +5,7 @@ import pytest
 from rdflib import RDF
 
 from tests.conftest import EVAL, HAITI, MALI
+from extract.gazetteer import PLACE_KINDS
 from extract.records import RELATION_KINDS
 from extract.relations import find_reporting_org, load_demonyms
 from kg.eval_relations import evaluate_relations, load_gold_relations
@@ -13,7 +14,6 @@ from kg.namespace import RK
 
 THRESHOLD = 0.85
 ACCEPTED_TYPES = ("partnership", "funding", "membership", "place")
-PLACE_KINDS = {"region", "country", "supranational_region"}
 
 
 def _by_kind(record, kind):
@@ -100,7 +100,7 @@ def test_relations_are_in_the_graph(dataset, records):
         assert any(g.subjects(RDF.type, cls)), cls
 
 
-BRIEF = """Niger Country Brief
+BRIEF = """WFP Niger Country Brief
 
 Operational Context
 
@@ -112,6 +112,18 @@ In cooperation with UNHCR, WFP distributed food to 12,000 people in Diffa and Zi
 
 Donors: Canada, Japan and the European Union.
 """
+
+
+def test_without_a_publisher_in_the_text_no_one_is_the_implicit_actor(tmp_path, extractor):
+    from extract.report import extract_report
+
+    path = tmp_path / "niger-brief.txt"
+    path.write_text(BRIEF.replace("WFP Niger Country Brief", "Niger Country Brief", 1), encoding="utf-8")
+    record = extract_report(path, extractor)
+    assert record.publisher is None
+    got = {(r.kind, r.subject, r.objects) for r in record.relations}
+    assert ("partnership", "org/wfp", ("org/unhcr",)) in got         # the sentence names its actor
+    assert not any(r.kind == "funding" and r.subject == "place/CA" for r in record.relations)  # "Donors:" of no one
 
 
 def test_rules_work_on_another_report(tmp_path, extractor):

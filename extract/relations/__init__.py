@@ -1,0 +1,76 @@
+"""Relations between linked entities, read from sentences: a report's record and parse -> Relation records.
+
+Components, one module each, run in this order and never reach into each other's state:
+- `surface`: the first rules, over sentence text and mentions (all six kinds, places of action included);
+- `partnership`, `funding`, `place` (places of action): the dependency parse, with cue lexicons in
+  `lang/en/relations/<name>.jsonl`.
+A later component's relation that an earlier one already read from the same sentence is dropped, so each
+fact says which component found it first, with which cue and how sure it is.
+"""
+from __future__ import annotations
+
+from extract.records import Relation, ReportRecord
+from extract.relations.surface import (_FUTURE, FUNDER_KINDS, ORG_KINDS, RelationError, find_reporting_org, is_plan,
+                                       load_demonyms, read_surface_relations)
+from extract.relations.place import PLACE_KINDS
+
+COMPONENTS = ("partnership", "funding", "place")
+
+
+def _readers():
+    from extract.relations.funding import read_funding
+    from extract.relations.partnership import read_partnerships
+    from extract.relations.place import read_places
+
+    return {"partnership": read_partnerships, "funding": read_funding,
+            "place": lambda view: read_places(view, view.place_hits)}
+
+
+def _identity(rel: Relation) -> tuple:
+    parties = frozenset(k for k in (rel.subject, *rel.objects) if k)
+    if rel.kind == "activity":
+        return ("activity", rel.sentence, parties, rel.places)
+    if rel.kind == "funding":
+        return ("funding", rel.sentence, rel.subject, rel.objects)
+    return (rel.kind, rel.sentence, parties)
+
+
+def extract_relations(record: ReportRecord, gazetteer=None, doc=None) -> list[Relation]:
+    """Every component's relations, each fact once; `doc` is the report's parsed spaCy Doc (without it,
+    only the surface rules run)."""
+    reporter = find_reporting_org(record)
+    plan = is_plan(record)
+    relations = read_surface_relations(record, gazetteer, reporter, plan)
+    if doc is None:
+        return relations
+    from extract.relations.parse import sentence_views
+
+    seen = {_identity(r) for r in relations}
+    acting = {(r.sentence, a, p) for r in relations if r.kind == "activity"
+              for a in (r.subject, *r.objects) if a for p in r.places}
+    paid = {(r.sentence, frozenset((r.subject, *r.objects))) for r in relations if r.kind == "funding"}
+    readers = _readers()
+    for view in sentence_views(record, doc, reporter, FUNDER_KINDS, PLACE_KINDS):
+        if not plan and _FUTURE.search(view.text):
+            continue
+        for name in COMPONENTS:
+            for rel in readers[name](view):
+                ident = _identity(rel)
+                if ident in seen:
+                    continue
+                if rel.kind == "activity":
+                    pairs = {(rel.sentence, a, p) for a in (rel.subject, *rel.objects) if a for p in rel.places}
+                    if pairs <= acting:
+                        continue      # an earlier component put the same actors in the same places
+                    acting |= pairs
+                if rel.kind == "partnership" and any((rel.sentence, frozenset((a, b))) in paid
+                                                     for a in (rel.subject, *rel.objects) for b in rel.objects if a and a != b):
+                    continue          # funder and recipient: the funding says it
+                seen.add(ident)
+                if rel.kind == "funding":
+                    paid.add((rel.sentence, frozenset((rel.subject, *rel.objects))))
+                relations.append(rel)
+    return relations
+
+
+__all__ = ["COMPONENTS", "ORG_KINDS", "RelationError", "extract_relations", "find_reporting_org", "load_demonyms"]

@@ -1,0 +1,96 @@
+"""Funding read from the dependency parse: a sentence's organisations -> who pays whom, by cue.
+
+Cues (lang/en/relations/funding.jsonl): verbs of paying ("X allocated US$2 million to Y", passive "support
+worth US$200,000 has been provided by X") and money words or amounts followed by "from" ("funding from X",
+"$3 million from X"). The recipient is who the sentence says ("to Y", "for Y", the subject that receives),
+else the report's publisher.
+"""
+from __future__ import annotations
+
+from extract.records import Relation
+from extract.relations.parse import Cue, SentenceView, load_cues, relation
+
+COMPONENT = "funding"
+_RECIPIENT_PREPS = frozenset({"to", "for", "towards"})
+# "X has/receives/includes funding from Y": the subject of these verbs is the recipient.
+_RECEIVING = frozenset({"receive", "get", "obtain", "have", "include", "secure", "mobilize", "mobilise", "benefit",
+                        "access", "use", "welcome"})
+
+
+def read_funding(view: SentenceView) -> list[Relation]:
+    verbs, froms = {}, {}
+    for cue in load_cues(COMPONENT):
+        (verbs if cue.slot == "verb" else froms)[cue.lemma] = cue
+    out: list[Relation] = []
+    for tok in view.span:
+        lemma = tok.lemma_.lower()
+        cue = verbs.get(lemma)
+        if cue and tok.pos_ == "VERB" and (not cue.money or view.clause_has_money(tok)):
+            out += _verb(view, tok, cue)
+        if tok.lower_ == "from":
+            head = tok.head
+            cue = froms.get(head.lemma_.lower()) or (froms.get("$money") if _is_amount(head) else None)
+            if cue:
+                funders = view.list_after(tok)
+                receiving = view.verb_above(tok, _RECEIVING)
+                recipients = [h.key for h in view.actors(receiving)] if receiving is not None else []
+                if not recipients and head.dep_ == "nsubj":      # "Funding from X allowed Y to ..."
+                    verb = head.head
+                    objects = [view.hit_in(c) for c in verb.children if c.dep_ in ("dobj", "dative")]
+                    objects += [view.hit_in(g) for c in verb.children if c.dep_ in ("ccomp", "xcomp")
+                                for g in c.children if g.dep_ == "nsubj"]     # "... allowed Y to equip"
+                    recipients = [h.key for h in objects if h is not None]
+                recipients = recipients or ([view.reporter] if view.reporter else [])
+                out += _fundings(view, [h.key for h in funders], recipients, cue)
+    return out
+
+
+def _is_amount(tok) -> bool:
+    return tok.ent_type_ == "MONEY" or any(t.ent_type_ == "MONEY" for t in tok.children)
+
+
+def _verb(view: SentenceView, verb, cue: Cue) -> list[Relation]:
+    passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in verb.children)
+    named_other = False
+    funders: list[str] = []
+    recipients: list[str] = []
+    for child in verb.children:
+        if passive and child.dep_ == "agent":
+            funders = [h.key for h in view.list_after(child)]
+        if not passive and child.dep_ == "nsubj":
+            hit = view.hit_in(child)
+            if hit is not None:
+                funders = [h.key for h in view.group_of(hit)]
+        if child.dep_ == "prep" and child.lower_ in _RECIPIENT_PREPS:
+            recipients += [h.key for h in view.list_after(child)]
+            named_other = True           # "allocated 3% of GDP to education": the recipient is no organisation
+        if child.dep_ in ("dobj", "dative") and not passive:
+            for t in child.subtree:
+                if t.dep_ == "prep" and t.lower_ in _RECIPIENT_PREPS:
+                    recipients += [h.key for h in view.list_after(t)]
+            if child.dep_ == "dative":
+                hit = view.hit_in(child)
+                if hit is not None:
+                    recipients.append(hit.key)
+            elif not recipients:
+                hit = next((view.org_at[t.i] for t in child.subtree if t.i in view.org_at and t.i < child.i), None)
+                if hit is not None:
+                    recipients.append(hit.key)   # "approved a $29 million X-led project"
+        if passive and child.dep_ == "nsubjpass":
+            hit = view.hit_in(child)
+            if hit is not None:
+                recipients.append(hit.key)
+    if not funders and not passive:
+        return []
+    if not recipients and view.reporter and not named_other:
+        recipients = [view.reporter]
+    return _fundings(view, funders, recipients, cue)
+
+
+def _fundings(view: SentenceView, funders: list[str], recipients: list[str], cue: Cue) -> list[Relation]:
+    out = []
+    for f in dict.fromkeys(funders):
+        for r in dict.fromkeys(recipients):
+            if f != r:
+                out.append(relation("funding", view, f, [r], COMPONENT, cue))
+    return out

@@ -1,0 +1,240 @@
+"""One sentence's dependency parse with its linked organisations: the view relation components read.
+
+Lists distribute ("with A, B and C"), the actor of a phrase is found by climbing the parse to the subject
+(or the "by" agent of a passive), and the report's publisher stands in where the text names no actor.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from extract.records import Relation, ReportRecord, Sentence
+
+CUE_FOLDER = Path(__file__).resolve().parents[1] / "lang" / "en" / "relations"
+# What may stand between the names of one list: "A, B and the C", "A (its long name), B".
+_LIST_GAP = re.compile(r"^(?:[\s,/&()]|\([^()]{0,80}\)|\b(?:and|or|the|as well as|its|their)\b)*$", re.IGNORECASE)
+_CONJUNCTION = re.compile(r"\b(?:and|or|as well as)\b|[&/]", re.IGNORECASE)
+_LEAD_GAP = re.compile(r"^(?:\s|\b(?:the|its|their|our|national|local|partner)\b)*$", re.IGNORECASE)
+_MONEY_WORDS = frozenset({"funding", "fund", "funds", "grant", "contribution", "allocation", "financing", "donation",
+                          "budget", "us$", "$", "usd", "eur", "chf", "€", "million", "billion", "dollar", "dollars"})
+
+
+class CueError(ValueError):
+    """A relation cue file is malformed."""
+
+
+@dataclass(frozen=True)
+class Cue:
+    lemma: str
+    slot: str
+    confidence: float
+    money: bool = False
+
+
+@lru_cache(maxsize=8)
+def load_cues(name: str, folder: Path = CUE_FOLDER) -> tuple[Cue, ...]:
+    """The cues of one component, from `lang/en/relations/<name>.jsonl` (first line: what the file is)."""
+    path = Path(folder) / f"{name}.jsonl"
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CueError(f"{path}: cannot be read ({exc}); restore it from the project") from None
+    cues = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CueError(f"{path}:{n}: not valid JSON ({exc.msg}); each line is one JSON object") from None
+        if not isinstance(row, dict):
+            raise CueError(f"{path}:{n}: each line must be a JSON object")
+        if "about" in row:
+            continue
+        lemma, slot, conf = row.get("lemma"), row.get("slot"), row.get("confidence")
+        if not isinstance(lemma, str) or not isinstance(slot, str) or not isinstance(conf, (int, float)) \
+                or isinstance(conf, bool) or not 0 <= conf <= 1:
+            raise CueError(f"{path}:{n}: a cue needs 'lemma' (text), 'slot' (text) and 'confidence' (0 to 1)")
+        cues.append(Cue(lemma.lower(), slot, float(conf), bool(row.get("money", False))))
+    return tuple(cues)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A linked organisation in the sentence: its key, token range and character range (sentence-local)."""
+
+    key: str
+    kind: str
+    start: int          # tokens, doc offsets
+    end: int
+    cstart: int         # characters, sentence offsets
+    cend: int
+
+
+@dataclass
+class SentenceView:
+    record: ReportRecord
+    sent: Sentence
+    span: object                      # the spaCy Span of the sentence
+    hits: list[Hit]                   # organisations and funders, in text order
+    reporter: str | None
+    place_hits: list[Hit] = field(default_factory=list)   # places named, in text order (not demonyms)
+    org_at: dict[int, Hit] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for h in self.hits:
+            for i in range(h.start, h.end):
+                self.org_at[i] = h
+
+    @property
+    def text(self) -> str:
+        return self.sent.text
+
+    def hit_in(self, tok) -> Hit | None:
+        """The organisation a token is part of, or that its subtree names first ("the XYZ teams")."""
+        if tok.i in self.org_at:
+            return self.org_at[tok.i]
+        for t in tok.subtree:
+            if t.i in self.org_at and t.i < tok.i + 1 and t.dep_ != "poss" and not any(
+                    c.dep_ == "case" for c in t.children):
+                return self.org_at[t.i]      # "the XYZ teams"; not "XYZ's endorsement" (the object is the act)
+        return None
+
+    def list_from(self, hit: Hit, lead: bool = False) -> list[Hit]:
+        """The organisations of the list `hit` opens: "A, B (long name of B) and the C"."""
+        k = self.hits.index(hit)
+        out = [hit]
+        joined = False
+        for h in self.hits[k + 1:]:
+            if h.cstart < out[-1].cend:
+                continue
+            gap = self.text[out[-1].cend:h.cstart]
+            if not _LIST_GAP.match(gap):
+                break
+            joined = joined or bool(_CONJUNCTION.search(gap))
+            out.append(h)
+        out = _unique(out)
+        # Names separated by commas alone are no list ("In cooperation with A, B distributed food"): a list
+        # is joined by "and", "or", "&" or "/" somewhere.
+        return out if joined or len(out) == 1 else out[:1]
+
+    def list_after(self, tok, kinds=None) -> list[Hit]:
+        """The list of organisations right after token `tok` ("with the A and B")."""
+        end = tok.idx + len(tok.text) - self.sent.start
+        for h in self.hits:
+            if h.cstart >= end:
+                if _LEAD_GAP.match(self.text[end:h.cstart]):
+                    return self.list_from(h)
+                return []
+        return []
+
+    def group_of(self, hit: Hit) -> list[Hit]:
+        """The whole list `hit` belongs to (it may stand in the middle of one)."""
+        for h in self.hits:
+            if h.cstart <= hit.cstart:
+                members = self.list_from(h)
+                if hit in members or any(m.key == hit.key and m.cstart == hit.cstart for m in members):
+                    return members
+        return [hit]
+
+    def actors(self, tok) -> list[Hit]:
+        """Who acts where `tok` stands: the subject of the nearest clause above it (or the agent of a
+        passive), as a whole list; empty when the clause names no organisation."""
+        a = tok
+        seen = 0
+        while a is not None and seen < 12:
+            seen += 1
+            for child in a.children:
+                if child.dep_ in ("nsubj", "csubj", "agent"):
+                    hit = _first_hit(self, child, before=tok.i if _inside(child, tok) else None)
+                    if hit is not None:
+                        return [h for h in self.group_of(hit) if h.kind != "country"]
+            if any(c.dep_ in ("nsubj", "nsubjpass") for c in a.children):
+                return []
+            a = a.head if a.head.i != a.i else None
+        return []
+
+    def verb_above(self, tok, lemmas: frozenset):
+        """The nearest verb above `tok` whose lemma is one of `lemmas`, or None."""
+        a = tok.head
+        for _ in range(8):
+            if a.pos_ in ("VERB", "AUX") and a.lemma_.lower() in lemmas:
+                return a
+            if a.head.i == a.i:
+                return None
+            a = a.head
+        return None
+
+    def clause_has_money(self, tok) -> bool:
+        root = tok
+        while root.head.i != root.i and root.dep_ not in ("ROOT",):
+            root = root.head
+        return any(t.ent_type_ == "MONEY" or t.lower_ in _MONEY_WORDS for t in _clause(tok))
+
+
+def _clause(tok):
+    """The tokens of the clause `tok` heads, with its arguments."""
+    return list(tok.subtree)
+
+
+def _inside(child, tok) -> bool:
+    return child.left_edge.i <= tok.i <= child.right_edge.i
+
+
+def _first_hit(view: SentenceView, tok, before: int | None = None) -> Hit | None:
+    """The first organisation (not a country) in `tok`'s subtree, before token `before` if given."""
+    for t in tok.subtree:
+        if before is not None and t.i >= before:
+            return None
+        hit = view.org_at.get(t.i)
+        if hit is not None and hit.kind != "country":
+            return hit
+    return None
+
+
+def _unique(hits: list[Hit]) -> list[Hit]:
+    out, keys = [], set()
+    for h in hits:
+        if h.key not in keys:
+            keys.add(h.key)
+            out.append(h)
+    return out
+
+
+def relation(kind: str, view: SentenceView, subject: str | None, objects, component: str, cue: Cue,
+             description: str | None = None) -> Relation:
+    return Relation(kind, view.sent.index, subject, tuple(objects), description=description,
+                    component=component, cue=cue.lemma, confidence=cue.confidence)
+
+
+def sentence_views(record: ReportRecord, doc, reporter: str | None, kinds: frozenset, place_kinds: frozenset):
+    """A view per sentence of `doc` that names an organisation of `kinds` or a place of `place_kinds`."""
+    by_sentence: dict[int, list] = {}
+    for m in record.mentions:
+        info = record.entities.get(m.key)
+        if info is None:
+            continue
+        if info.kind in kinds or set(info.extra_kinds) & kinds or info.kind in place_kinds:
+            by_sentence.setdefault(m.sentence, []).append(m)
+    for sent in record.sentences:
+        ms = by_sentence.get(sent.index)
+        if not ms:
+            continue
+        span = doc.char_span(sent.start, sent.end, alignment_mode="expand")
+        if span is None:
+            continue
+        hits, places = [], []
+        for m in sorted(ms, key=lambda m: m.start):
+            tokens = doc.char_span(m.start, m.end, alignment_mode="expand")
+            if tokens is None:
+                continue
+            info = record.entities[m.key]
+            hit = Hit(m.key, info.kind, tokens.start, tokens.end, m.start - sent.start, m.end - sent.start)
+            if info.kind in kinds or set(info.extra_kinds) & kinds:
+                hits.append(hit)
+            if info.kind in place_kinds:
+                places.append(hit)
+        yield SentenceView(record, sent, span, hits, reporter, places)

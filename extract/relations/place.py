@@ -1,0 +1,94 @@
+"""Places of action read from the dependency parse: a sentence's organisations and places -> who acts where.
+
+A place in a locative phrase ("in Latakia, Aleppo and Hama", "across the country") belongs to the action the
+phrase hangs on, done by the clause's actor, or to the organisation it qualifies ("the agency's office in
+X"); a phrase on a situation ("cases increased in X", "the earthquake affected people in X") or a place of
+origin ("refugees from X") is no place of action. Cues: lang/en/relations/place.jsonl.
+"""
+from __future__ import annotations
+
+import re
+
+from extract.gazetteer import PLACE_KINDS
+from extract.records import Relation
+from extract.relations.parse import Hit, SentenceView, load_cues
+
+COMPONENT = "place"
+_PLACE_GAP = re.compile(r"(?:[\s,]|\band\b|\bor\b|\bthe\b|\bof\b|\bas well as\b)*")
+
+
+def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
+    preps, situations = {}, set()
+    for cue in load_cues(COMPONENT):
+        if cue.slot == "prep":
+            preps[cue.lemma] = cue
+        elif cue.slot == "situation":
+            situations.add(cue.lemma)
+    doc = view.span.doc
+    out: list[Relation] = []
+    done: set[int] = set()
+    for place in places:
+        if place.start in done:
+            continue
+        root = doc[place.start:place.end].root
+        anchor = root
+        while anchor.dep_ in ("conj", "appos", "compound") and anchor.head.i != anchor.i:
+            anchor = anchor.head          # "in A, B and C", "in the Aleppo camps"
+        prep = anchor.head
+        cue = preps.get(prep.lower_) if anchor.dep_ == "pobj" else None
+        if cue is None:
+            continue
+        group = [p for p in places if p.start >= place.start and _same_list(view, place, p)]
+        done.update(p.start for p in group)
+        head = prep.head
+        if head.i in view.org_at and view.org_at[head.i].kind not in PLACE_KINDS:
+            actors = [view.org_at[head.i].key]            # "IFRC in Syria", "UNHCR in Iraq"
+        else:
+            if _situation(head, situations):
+                continue
+            # Only an actor the sentence names: a place of action credited to the publisher by default would
+            # turn every situation sentence into the publisher's action.
+            actors = [h.key for h in view.actors(prep)]
+        if not actors:
+            continue
+        keys = tuple(dict.fromkeys(p.key for p in group))
+        out.append(Relation("activity", view.sent.index, actors[0], tuple(actors[1:]), places=keys,
+                            description=_describe(view, head), component=COMPONENT, cue=cue.lemma,
+                            confidence=cue.confidence))
+    return out
+
+
+def _same_list(view: SentenceView, first: Hit, other: Hit) -> bool:
+    if other is first:
+        return True
+    cursor = first
+    for h in view.place_hits:
+        if h.start <= first.start or h.start > other.start:
+            continue
+        gap = view.text[cursor.cend:h.cstart]
+        if not _PLACE_GAP.fullmatch(gap):
+            return False
+        cursor = h
+    return True
+
+
+def _situation(head, situations: set) -> bool:
+    """Whether the phrase hangs on a situation: a situation verb (or a mere "be"/"have"), or a situation noun
+    that no action verb governs ("cases in X"), climbing through nouns to the verb they serve."""
+    tok = head
+    for _ in range(6):
+        lemma = tok.lemma_.lower()
+        if tok.pos_ in ("VERB", "AUX"):
+            return (lemma in situations or lemma in ("be", "have")
+                    or any(c.dep_ in ("advcl", "prep") and c.lemma_.lower() in situations for c in tok.children))
+        if lemma in situations and tok.dep_ in ("nsubj", "nsubjpass", "ROOT", "attr"):
+            return True
+        if tok.head.i == tok.i:
+            return lemma in situations
+        tok = tok.head
+    return False
+
+
+def _describe(view: SentenceView, head) -> str:
+    words = " ".join(view.text.split())
+    return words if len(words.split()) <= 20 else " ".join(words.split()[:20]) + " …"

@@ -1,0 +1,90 @@
+"""Relation components that read the dependency parse, one cue per test sentence (written for the test),
+with the real spaCy model; each fact says its component, cue and confidence."""
+from __future__ import annotations
+
+import pytest
+
+from extract.relations.parse import CueError, load_cues
+from extract.report import extract_report
+
+
+def _relations(tmp_path, extractor, text):
+    path = tmp_path / "note.txt"
+    path.write_text(text, encoding="utf-8")
+    record = extract_report(path, extractor)
+    label = lambda k: record.entities[k].label if k in record.entities else k
+    return {(r.kind, label(r.subject) if r.subject else None, tuple(sorted(label(o) for o in r.objects)),
+             r.component, r.cue) for r in record.relations}, record
+
+
+def _pairs(rels, kind):
+    out = set()
+    for k, s, objs, _, _ in rels:
+        if k == kind:
+            parties = ([s] if s else []) + list(objs)
+            out |= {frozenset((a, b)) for a in parties for b in parties if a != b}
+    return out
+
+
+def test_collaboration_lists_distribute_over_every_member(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Mali, UNICEF repaired 30 wells in collaboration with IOM, the Ministry of Water and the "
+                         "Civil Protection Directorate.\n")
+    pairs = _pairs(rels, "partnership")
+    for partner in ("IOM", "Ministry of Water", "Civil Protection Directorate"):
+        assert frozenset(("UNICEF", partner)) in pairs
+
+
+def test_a_list_as_subject_of_an_action_acts_together(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor, "In Sudan, WHO and UNICEF continue cross-border operations.\n")
+    assert frozenset(("WHO", "UNICEF")) in _pairs(rels, "partnership")
+    assert any(c == "partnership" and cue == "continue" for _, _, _, c, cue in rels)
+
+
+def test_led_by_a_list(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Sudan, the response is coordinated through platforms led by WHO, UNICEF and the "
+                         "Federal Ministry of Health.\n")
+    pairs = _pairs(rels, "partnership")
+    assert frozenset(("WHO", "Federal Ministry of Health")) in pairs and frozenset(("WHO", "UNICEF")) in pairs
+
+
+def test_a_stative_or_adversarial_subject_list_is_no_partnership(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor, "In Mali, ECOWAS and the African Union suspended the country.\n")
+    assert not _pairs(rels, "partnership")
+
+
+def test_funding_verbs_passives_and_from(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Haiti, the Green Climate Fund allocated US$2 million to FAO. In Mali, FAO and WFP "
+                         "have plans for drought, including funding from ECHO.\n")
+    funding = {(s, objs) for k, s, objs, _, _ in rels if k == "funding"}
+    assert ("Green Climate Fund", ("FAO",)) in funding
+    assert ("ECHO", ("FAO",)) in funding and ("ECHO", ("WFP",)) in funding
+
+
+def test_provenance_of_every_relation(tmp_path, extractor):
+    _, record = _relations(tmp_path, extractor, "In Mali, UNICEF worked in partnership with WFP.\n")
+    assert record.relations
+    for r in record.relations:
+        assert r.component in ("surface", "partnership", "funding", "place") and 0 < r.confidence <= 1
+
+
+def test_places_of_action_distribute_and_situations_are_not_actions(tmp_path, extractor):
+    _, record = _relations(tmp_path, extractor,
+                           "In Syria, the earthquake affected 4,000 people in Aleppo. The Syrian Arab Red Crescent "
+                           "Society will assist 2,500 families in Latakia, Aleppo and Hama.\n")
+    acts = {(record.entities[r.subject].label, record.entities[p].label, r.sentence)
+            for r in record.relations if r.kind == "activity" for p in r.places}
+    society = "Syrian Arab Red Crescent Society"
+    assert {(society, "Latakia", 1), (society, "Aleppo", 1), (society, "Hama", 1)} <= acts
+    assert not any(s == 0 for _, _, s in acts)          # a situation names no actor and no action
+
+
+def test_a_broken_cue_file_is_one_clear_error(tmp_path):
+    (tmp_path / "partnership.jsonl").write_text('{"lemma": "work", "slot": "with"}\n', encoding="utf-8")
+    with pytest.raises(CueError, match=r"partnership.jsonl:1: a cue needs"):
+        load_cues("partnership", tmp_path)
+    (tmp_path / "partnership.jsonl").write_text("not json\n", encoding="utf-8")
+    with pytest.raises(CueError, match=r"partnership.jsonl:1: not valid JSON"):
+        load_cues("partnership", tmp_path)
