@@ -15,6 +15,8 @@ from pyld import jsonld
 from tests.conftest import HAITI, MALI
 
 REPORT = "https://w3id.org/reportkg/report/"
+# rdflib's own parsers and N-Quads writer use its deprecated ConjunctiveGraph API: its warnings, not ours
+pytestmark = pytest.mark.filterwarnings(r"ignore::DeprecationWarning:rdflib\.")
 
 
 def canonical(nquads: str | bytes) -> set[str]:
