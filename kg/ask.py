@@ -68,6 +68,7 @@ class Reading:
     focus: list[str]                 # content word stems, not names, kind words or relation words
     focus_words: list[str] = field(default_factory=list)   # the same words as written
     years: list[str] = field(default_factory=list)
+    where_only: list = field(default_factory=list)   # entities named as where something happens ("in Haiti")
 
 
 @dataclass
@@ -404,6 +405,8 @@ def read_question(question: str, source) -> Reading:
     for i in range(len(toks)):
         for n in range(min(MAX_NAME_TOKENS, len(toks) - i), 0, -1):
             seq = tuple(toks[i:i + n])
+            if n == 1 and toks[i].lower() in words.stopwords and not toks[i].isupper():
+                continue            # "who", "Who": the question word, not WHO, whatever the text once spelt
             nodes = idx.exact.get(seq, set()) | idx.folded.get(tuple(t.lower() for t in seq), set())
             if nodes:
                 spans.append((i, i + n, nodes))
@@ -414,10 +417,12 @@ def read_question(question: str, source) -> Reading:
             continue
         taken |= set(range(s, e))
         found += [(s, str(node), node) for node in nodes]
-    entities = []
-    for _, _, node in sorted(found):
+    entities, where_only = [], []
+    for start, _, node in sorted(found):
         if node not in entities:
             entities.append(node)
+            if start > 0 and toks[start - 1].lower() in _PLACE_PREPOSITIONS:
+                where_only.append(node)     # "funds WFP in Haiti": Haiti is where, not who
 
     from extract.themes import load_themes
     from kg.graph import entity_iri
@@ -488,9 +493,10 @@ def read_question(question: str, source) -> Reading:
         if s not in focus:
             focus.append(s)
             focus_words.append(toks[j])
-    return Reading(entities, themes, kinds, relation, after, focus, focus_words, years)
+    return Reading(entities, themes, kinds, relation, after, focus, focus_words, years, where_only)
 
 
+_PLACE_PREPOSITIONS = frozenset({"in", "inside", "within", "across", "throughout"})
 _AUXILIARIES = frozenset({"is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "can", "could",
                           "will", "would", "should", "may", "might", "must", "be", "been"})
 
@@ -524,7 +530,8 @@ def understood(r: Reading, idx: _Index, plan: _Plan | None = None) -> dict:
     if plan is not None:
         bound = set(plan.used)
     else:   # no query ran (or none answered): the entity a relation query would have bound
-        orgs = [e for e in r.entities if _has(idx, e, "rk:Organization") or _has(idx, e, "rk:Country")]
+        orgs = [e for e in r.entities if (_has(idx, e, "rk:Organization") or _has(idx, e, "rk:Country"))
+                and not (e in r.where_only and not _has(idx, e, "rk:Organization"))]
         bound = set(orgs[:1]) if r.relation in ("funds", "partners", "members") else set()
     for e in r.entities:
         label = idx.labels.get(e, str(e))
@@ -584,7 +591,8 @@ def _plans(r: Reading, idx: _Index) -> list[_Plan]:
     if asked & {"rk:Theme"}:
         for s in of("rk:SDG"):
             plans.append(_Plan("ask/themes-of-sdg", {"entity": s}, ("rk:Theme",), (s,), role="goal"))
-    orgs = [e for e in r.entities if _has(idx, e, "rk:Organization") or _has(idx, e, "rk:Country")]
+    orgs = [e for e in r.entities if (_has(idx, e, "rk:Organization") or _has(idx, e, "rk:Country"))
+            and not (e in r.where_only and not _has(idx, e, "rk:Organization"))]
     if r.relation in ("funds", "partners", "members") and orgs:
         answers = words.relations[r.relation]["answers"]
         e = orgs[0]
@@ -870,6 +878,9 @@ def _selection(plan: _Plan, idx: _Index, total: int, eligible: int, items: list[
                terms: list[str], why: list[str], every: bool) -> dict:
     """How the answers shown relate to what the query returns: every one of them, or which cut kept which."""
     out = {"strategy": "relation", "query": _command(plan, idx), "total": total, "shown": len(items)}
+    if plan.per_sentence:
+        out["query"] += " --param sentence=IRI"
+        out["note"] = "run on each of the sentences that best carry the question's words"
     reasons = []
     if eligible < total:
         reasons.append(f"answers of the asked kind ({understood(r, idx).get('asked', 'any')}) and not named in "
@@ -991,11 +1002,12 @@ def render_answer(a: Answer, fmt: str = "text") -> str:
     s = a.selection
     if a.answers and s.get("strategy") == "relation":
         if s["shown"] < s["total"]:
-            lines.append(f"answers: {s['shown']} of the {s['total']} that `{s['query']}` lists; kept: "
+            lines.append(f"answers: {s['shown']} of the {s['total']} that `{s['query']}` lists"
+                         + (f" ({s['note']})" if s.get("note") else "") + "; kept: "
                          + "; ".join(s.get("kept", ())) + ". `kg ask --all` shows every one, ranked.")
         else:
             lines.append(f"answers: {s['shown']}, every one that `{s['query']}` lists"
-                         + (", ranked with BM25" if s.get("ranked") else ""))
+                         + (f", {s['note']}" if s.get("note") else "") + (", ranked with BM25" if s.get("ranked") else ""))
     elif a.answers and s.get("note"):
         lines.append(f"answers: {s['shown']}; {s['note']}")
     if a.sparql:
