@@ -70,12 +70,11 @@ class Gazetteer:
     def towns_of(self, code: str) -> list[str]:
         """Keys of the towns of country `code`, read from its towns file on first use."""
         if code not in self.towns_by_country:
-            self.towns_by_country[code] = []
             path = self.towns_folder / f"{code}.tsv" if self.towns_folder else None
-            if path is not None and path.is_file():
-                for info in _read_towns(path, code, self._taken_names(code)):
-                    self.entities[info.key] = info
-                    self.towns_by_country[code].append(info.key)
+            towns = _read_towns(path, code, self._taken_names(code)) if path is not None and path.is_file() else []
+            for info in towns:
+                self.entities[info.key] = info
+            self.towns_by_country[code] = [info.key for info in towns]
         return self.towns_by_country[code]
 
     def _taken_names(self, code: str) -> set[str]:
