@@ -218,3 +218,47 @@ def test_serve_ask_returns_the_json_of_kg_ask(out_dir):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_query_page_ask_box_in_a_real_browser(out_dir):
+    """The ask box of /query.html in headless Chromium: answers with evidence and what was understood, markup as text."""
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    chromium = "/usr/bin/chromium"
+    assert Path(chromium).exists(), f"{chromium} is missing: run `make test` (it installs Debian's chromium)"
+    script = ("import sys; from kg.serve import make_server\n"
+              "s = make_server(sys.argv[1], port=0, timeout_s=10, workers=1)\n"
+              "print(s.url, flush=True)\ns.serve_forever()\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(out_dir)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        url = proc.stdout.readline().strip().rstrip("/")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=["--headless=new", "--no-sandbox", "--disable-gpu"])
+            try:
+                page = browser.new_page()
+                errors, requests, dialogs = [], [], []
+                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.on("request", lambda r: requests.append(r.url))
+                page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+                page.goto(url + "/query.html")
+                page.fill("#ask", "Who funds WFP in Haiti?")
+                page.press("#ask", "Enter")
+                page.wait_for_selector("#answers li", timeout=60000)
+                labels = page.locator("#answers li > a").all_inner_texts()
+                assert any(x.startswith("Canada") for x in labels) and len(labels) >= 15
+                assert "recipient: WFP" in page.inner_text("#understood")
+                assert page.locator("#answers .evidence").count() >= 15
+                page.fill("#ask", '<img src=x onerror=alert(1)> Who funds <script>alert(2)</script>?')
+                page.click("#ask-run")
+                page.wait_for_function("() => document.querySelector('#ask-status').textContent.startsWith('No answer')",
+                                       timeout=60000)
+            finally:
+                browser.close()
+        assert not errors and not dialogs
+        assert requests and all(u.startswith(url + "/") for u in requests)
+    finally:
+        proc.terminate()
+        proc.wait(10)
