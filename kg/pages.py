@@ -312,7 +312,8 @@ def _matrix(site: Site, net: nx.MultiDiGraph, edges: list[dict]) -> dict:
             cells.append({"edge": edge_id[(o, sdg)], "sdg": sdg, "weight": weight, "text": f"{weight:.2f}",
                           "stated": bool(d.get("stated")), "background": background, "ink": ink})
         report = ", ".join(titles.get(r, r) for r in site.entities[o].reports) or "no report"
-        groups.setdefault(report, []).append({"iri": o, "label": site.entities[o].label, "href": entity_href(o), "cells": cells})
+        groups.setdefault(report, []).append({"iri": o, "label": site.entities[o].label, "href": entity_href(o), "cells": cells,
+                                              "reports": " ".join(site.entities[o].reports)})
     columns = [{"iri": g, "goal": site.entities[g].goal, "label": site.entities[g].label, "href": entity_href(g),
                 "colour": site.sdg_colours.get(site.entities[g].goal, "#555555")} for g in goals]
     return {"columns": columns, "groups": [{"report": k, "rows": v} for k, v in groups.items()]}

@@ -648,3 +648,14 @@ def test_report_marks_use_the_page_tooltip(page, site):
     page.mouse.move(x, y)
     page.wait_for_function("() => document.getElementById('rk-tip').querySelector('.rk-tip-title').textContent === 'evidence of'")
     assert not page.watch.errors, page.watch.errors
+
+
+def test_matrix_follows_the_report_filter(page, site, dataset):
+    net = build_sdg_network(dataset)
+    _open(page, site / "outcomes-sdgs.html")
+    rows = "() => [...document.querySelectorAll('#matrix tr[data-outcome]')].filter(tr => tr.offsetParent !== null).map(tr => tr.dataset.outcome)"
+    assert len(page.evaluate(rows)) == sum(1 for _, d in net.nodes(data=True) if d["kind"] == "outcome")
+    page.select_option("#filter-report", MALI)
+    assert sorted(page.evaluate(rows)) == sorted(n for n, d in net.nodes(data=True) if d["kind"] == "outcome" and MALI in d["reports"])
+    page.select_option("#filter-report", "")
+    assert len(page.evaluate(rows)) == sum(1 for _, d in net.nodes(data=True) if d["kind"] == "outcome")

@@ -318,6 +318,10 @@
       }));
       view.ids = visible;
       show(visible, visibleEdges);
+      // the matrix shows the outcomes of the chosen report
+      Array.prototype.forEach.call(document.querySelectorAll("#matrix tbody[data-reports]"), function (tb) {
+        tb.hidden = !!report && tb.getAttribute("data-reports").split(" ").indexOf(report) < 0;
+      });
       if (RK.filterList) RK.filterList();
       if (RK.refit) RK.refit();
     }
