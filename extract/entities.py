@@ -21,7 +21,7 @@ CANDIDATE_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WO
 # A country is a report's focus when it is named at least this share as often as the most-named one.
 FOCUS_SHARE = 0.3
 # Lower number wins when two names cover the same tokens.
-PRIORITY = {"country": 1, "region": 2}
+PRIORITY = {"country": 1, "region": 2, "place_local": 3}
 
 
 # Every component of the model is used: the parser and NER for sentences, names and structure, the

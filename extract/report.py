@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 import re
 import warnings
 from dataclasses import dataclass, replace
@@ -129,6 +130,7 @@ def _add_linked_sdgs(record: ReportRecord, gazetteer: Gazetteer) -> None:
 # The lines a report opens with: its title and header. Generic headings there are not its title.
 HEADER_LINES = 5
 HEADER_WORDS = 12
+PUBLISHER_RANK = 2
 _GENERIC_HEADINGS = frozenset({"highlights", "summary", "executive summary", "contents", "table of contents",
                                "introduction", "overview", "situation overview", "key messages", "key figures", "in numbers",
                                "background"})
@@ -165,8 +167,12 @@ def _publisher_from_text(record: ReportRecord) -> str | None:
         named += [m.key for m in record.mentions if start <= m.start < end and record.entities[m.key].kind in ORG_KINDS]
     if not named:
         return None
-    counts = {k: sum(1 for m in record.mentions if m.key == k) for k in dict.fromkeys(named)}
-    return max(counts, key=lambda k: (counts[k], -named.index(k)))
+    counts = Counter(m.key for m in record.mentions if record.entities[m.key].kind in ORG_KINDS)
+    best = max(dict.fromkeys(named), key=lambda k: (counts[k], -named.index(k)))
+    # A header also names document series and the fund applied to ("United Nations S/2025/1"): the header's
+    # organisation is the publisher only when the report is mostly about it (among the two it names most).
+    top = {k for k, _ in counts.most_common(PUBLISHER_RANK)}
+    return best if best in top else None
 
 
 def _title(path: Path) -> str:

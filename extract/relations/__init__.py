@@ -40,7 +40,10 @@ def extract_relations(record: ReportRecord, gazetteer=None, doc=None) -> list[Re
     only the surface rules run)."""
     reporter = find_reporting_org(record)
     plan = is_plan(record)
-    relations = read_surface_relations(record, gazetteer, reporter, plan)
+    # A publisher the metadata declares is certain; one read from the header is a guess, which only the
+    # components with an explicit cue may use (the surface rules credit any clause that does something).
+    declared = reporter if record.meta is not None and getattr(record.meta, "publisher", None) else None
+    relations = read_surface_relations(record, gazetteer, reporter, plan, declared)
     if doc is None:
         return relations
     from extract.relations.parse import sentence_views

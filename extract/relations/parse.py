@@ -17,6 +17,7 @@ CUE_FOLDER = Path(__file__).resolve().parents[1] / "lang" / "en" / "relations"
 # What may stand between the names of one list: "A, B and the C", "A (its long name), B".
 _LIST_GAP = re.compile(r"^(?:[\s,/&()]|\([^()]{0,80}\)|\b(?:and|or|the|as well as|its|their)\b)*$", re.IGNORECASE)
 _CONJUNCTION = re.compile(r"\b(?:and|or|as well as)\b|[&/]", re.IGNORECASE)
+_LIST_TAIL = re.compile(r"^(?:\s*\([^()]{0,80}\))?\s*,?\s*(?:and|or|as well as)\b", re.IGNORECASE)
 _LEAD_GAP = re.compile(r"^(?:\s|\b(?:the|its|their|our|national|local|partner)\b)*$", re.IGNORECASE)
 _MONEY_WORDS = frozenset({"funding", "fund", "funds", "grant", "contribution", "allocation", "financing", "donation",
                           "budget", "us$", "$", "usd", "eur", "chf", "€", "million", "billion", "dollar", "dollars"})
@@ -118,7 +119,8 @@ class SentenceView:
             out.append(h)
         out = _unique(out)
         # Names separated by commas alone are no list ("In cooperation with A, B distributed food"): a list
-        # is joined by "and", "or", "&" or "/" somewhere.
+        # is joined by "and", "or", "&" or "/" somewhere, maybe after its last name ("A, B and their partners").
+        joined = joined or bool(_LIST_TAIL.match(self.text[out[-1].cend:]))
         return out if joined or len(out) == 1 else out[:1]
 
     def list_after(self, tok, kinds=None) -> list[Hit]:

@@ -34,9 +34,12 @@ PLACE_KINDS = frozenset({"region", "country", "supranational_region"})
 DEMONYM_FILE = "demonyms.tsv"
 # The surface rules were written against real sentences and are right most of the time they fire.
 SURFACE_CONFIDENCE = 0.8
-# The share of sentences in the future tense from which a report reads as a plan (see is_plan): plans,
-# appeals and frameworks measured 0.15-0.19, annual reports, briefs and updates 0.00-0.07.
+# The share of prose sentences (PROSE_WORDS words or more) in the future tense from which a report reads as
+# a plan (see is_plan): an appeal and a framework measured 0.18 and 0.21; annual reports, briefs, updates
+# and a Secretary-General's report 0.00-0.07.
 PLAN_SHARE = 0.1
+PROSE_WORDS = 8
+PLAN_MIN_SENTENCES = 20
 DESCRIPTION_WORDS = 20
 
 _FLAGS = re.IGNORECASE
@@ -152,14 +155,15 @@ def find_reporting_org(record: ReportRecord) -> str | None:
 def is_plan(record: ReportRecord) -> bool:
     """A report that speaks in the future tense (a plan, an appeal, a framework): what it says will be done
     is its content. A retrospective report's "will" is an intention, not yet a relation."""
-    if not record.sentences:
-        return False
-    future = sum(1 for s in record.sentences if _FUTURE.search(s.text))
-    return future >= PLAN_SHARE * len(record.sentences)
+    prose = [s for s in record.sentences if len(s.text.split()) >= PROSE_WORDS]   # not headings or table cells
+    if len(prose) < PLAN_MIN_SENTENCES:
+        return False                     # too short to tell a plan from a note with one intention
+    future = sum(1 for s in prose if _FUTURE.search(s.text))
+    return future >= PLAN_SHARE * len(prose)
 
 
 def read_surface_relations(record: ReportRecord, gazetteer=None, reporter: str | None = None,
-                           plan: bool = False) -> list[Relation]:
+                           plan: bool = False, declared: str | None = None) -> list[Relation]:
     """Relations stated in the report's sentences, each with the one sentence that states it.
 
     A nationality adjective that names a party ("the German cooperation") becomes a mention of its
@@ -173,7 +177,7 @@ def read_surface_relations(record: ReportRecord, gazetteer=None, reporter: str |
     seen: set = set()
     for sent in record.sentences:
         hits = _sentence_hits(record, sent, by_sentence.get(sent.index, []))
-        found = _sentence_relations(record, sent, hits, reporter, plan)
+        found = _sentence_relations(record, sent, hits, reporter, plan, declared)
         if _DONOR_HEADER.fullmatch(sent.text.strip()) and sent.index + 1 < len(record.sentences):
             nxt = record.sentences[sent.index + 1]
             found += _donor_list(nxt, _sentence_hits(record, nxt, by_sentence.get(nxt.index, [])), reporter)
@@ -221,7 +225,7 @@ def _link_demonyms(record: ReportRecord, relations: list[Relation], gazetteer) -
 
 
 def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], reporter: str | None,
-                        plan: bool = False) -> list[Relation]:
+                        plan: bool = False, declared: str | None = None) -> list[Relation]:
     text = sent.text
     if not plan and _FUTURE.search(text):
         return []
@@ -346,7 +350,7 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
         subject = t.subject(m.start(), consumed)
         out += _partnerships(i, subject, partners, t.describe(m.start()), theme(text))
 
-    out += _activities(record, sent, t, funders_seen, theme)
+    out += _activities(record, sent, t, funders_seen, theme, declared)
     return out
 
 
@@ -477,7 +481,8 @@ def _list_end(t: _Text, pos: int) -> int:
     return t.clause_end(pos)
 
 
-def _activities(record: ReportRecord, sent: Sentence, t: _Text, funders: set[int], theme) -> list[Relation]:
+def _activities(record: ReportRecord, sent: Sentence, t: _Text, funders: set[int], theme,
+                declared: str | None = None) -> list[Relation]:
     """Places of action: a clause that names regions (or countries other than the report's own)
     and says what was done there; places of origin ("returnees from X") are not places of action."""
     text = t.text
@@ -493,8 +498,10 @@ def _activities(record: ReportRecord, sent: Sentence, t: _Text, funders: set[int
             continue
         actors = [h.key for h in _unique([h for h in t.hits if start <= h.start < end and h.kind in ORG_KINDS
                                           and id(h) not in funders])]
-        if t.reporter and (t.reporter in actors or not actors):
+        if t.reporter and t.reporter in actors:
             actors = [t.reporter] + [k for k in actors if k != t.reporter]
+        elif declared and not actors:
+            actors = [declared]          # only a declared publisher acts in clauses that name no one
         keys = tuple(dict.fromkeys(h.key for h in inside))
         out.append(Relation("activity", sent.index, actors[0] if actors else None, tuple(actors[1:]),
                             theme(clause), keys, _describe_activity(clause, inside, start)))
