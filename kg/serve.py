@@ -506,6 +506,9 @@ class Endpoint:
         self.root, self.timeout_s, self.workers, self.in_memory = Path(root), timeout_s, workers, in_memory
         self.max_body, self.max_result, self.cache_bytes = max_body, max_result, cache_bytes
         self.log = log
+        from kg.store import load_store
+
+        load_store(self.root)  # a missing or unreadable graph is one clear error here, before any worker starts
         self.build = self._open()
         self._failed: tuple | None = None  # a build that could not be served; retried when the folder changes again
         self._stop = threading.Event()

@@ -113,8 +113,8 @@ def write_store(out_dir: Path) -> Path:
             warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"rdflib\.")
             try:
                 dataset = load_graph(out_dir)
-            except QueryError as exc:
-                raise StoreError(str(exc)) from None
+            except QueryError as exc:  # one line, though a parser's message may span several
+                raise StoreError(" ".join(str(exc).split())) from None
             dataset.serialize(quads, format="nquads", encoding="utf-8")
         del dataset
         store = pyoxigraph.Store(str(stage / DB_DIR))

@@ -120,3 +120,13 @@ def test_a_broken_build_keeps_the_old_one_served(haiti_folder):
     finally:
         server.shutdown()
         server.close()
+
+
+@pytest.mark.parametrize("graph", [None, "this is not TriG {\n<urn:x:a> <urn:x:b> .\n"])
+def test_kg_serve_without_a_readable_graph_is_one_line(tmp_path, graph):
+    if graph is not None:
+        (tmp_path / "graph.trig").write_text(graph, encoding="utf-8")
+    r = kg("serve", "--out", str(tmp_path), "--port", "0")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    lines = (r.stdout + r.stderr).strip().splitlines()
+    assert len(lines) == 1 and "graph.trig" in lines[0], lines
