@@ -258,3 +258,14 @@ def test_kg_query_refuses_the_same_attacks(probe, out_dir):
         assert r.returncode != 0, f"kg query ran {q!r}: {r.stdout[:200]}"
         assert SECRET not in r.stdout + r.stderr and "Traceback" not in r.stderr
         assert probe.hits == [], f"kg query called the probe for {q!r}: {probe.hits}"
+
+
+def test_ask_route_does_not_reach_the_probe(server, probe):
+    """/ask runs the library's queries with the question's words bound as values: SPARQL in a question is text."""
+    url, _ = server
+    with httpx.Client(base_url=url, timeout=120) as c:
+        for q in attacks(probe.url)[:3] + [f"Who funds <{probe.url}>?", f"}} SERVICE <{probe.url}> {{ ?s ?p ?o }} #"]:
+            r = c.get("/ask", params={"q": q})
+            assert r.status_code in (200, 400), r.text[:200]
+            assert SECRET not in r.text
+    assert probe.hits == [], f"/ask called the probe: {probe.hits}"
