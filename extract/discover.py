@@ -211,8 +211,9 @@ def _pieces(run: list, scan: _Scan, lex: OrgLexicon) -> list[_Name]:
     """The organisation names in a run: split at "and" where both sides are names of their own."""
     # Drop what comes before the name: a capitalised sentence opener ("In", "Support"), determiners.
     while run and (run[0].lower_ in lex.generic or run[0].lower_ in lex.connectors
-                   or (run[0].is_sent_start and run[0].is_stop)):
-        run = run[1:]
+                   or (run[0].is_sent_start and run[0].is_stop)
+                   or run[0].pos_ in ("VERB", "AUX", "PRON", "ADP", "SCONJ", "CCONJ", "DET")):
+        run = run[1:]                    # "Did the National ...", "In Khartoum", "Support from ..."
     if not run:
         return []
     parts: list[list] = [[]]
@@ -377,12 +378,13 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
         found.link = next((linked_acronyms[i] for i in _initials(list(key), lex.connectors) if i in linked_acronyms), None)
     org_tokens = {i for i, s in scan.entity_at.items() if s.label_ in org_kinds}
     org_tokens |= {i for f in groups.values() for s, e in f.spans for i in range(s, e)}
+    place_names = {s.text.upper() for s in linked if s.label_ in place_kinds}   # "SUDAN" on a map is no acronym
     slot_acronyms: dict[str, str] = {}
     for tok in doc:
         text = tok.text
         if tok.i in scan.entity_at or tok.i in org_tokens or not _is_acronym(text, lex) or len(text) < 3:
             continue
-        if text in acronyms or text in concepts:
+        if text in acronyms or text in concepts or text in place_names:
             continue
         if text.upper() in initials:
             acronyms[text] = initials[text.upper()]
