@@ -193,6 +193,24 @@ def _words(data: dict) -> Words:
 # what the graph knows, read once per store or dataset
 
 @dataclass
+class _Text:
+    """The graph's sentences, for ranking and searching: read when a question needs them."""
+
+    sentences: list = field(default_factory=list)   # number -> (sentence IRI, (text, report, start, end))
+    number: dict = field(default_factory=dict)      # sentence IRI -> number
+    postings: dict = field(default_factory=dict)    # stem -> sentence numbers holding it (a frozenset)
+    mentions: dict = field(default_factory=dict)    # sentence number -> entities it names
+    named_in: dict = field(default_factory=dict)    # entity -> sentence numbers naming it
+    naming: dict = field(default_factory=dict)      # entity -> sentence numbers naming it or a place within it
+    places: dict = field(default_factory=dict)      # sentence number -> places of the activities and results it reports
+    results: dict = field(default_factory=dict)     # sentence number -> its quantitative results (answer, value, unit, what)
+
+    @property
+    def n(self) -> int:
+        return len(self.sentences)
+
+
+@dataclass
 class _Index:
     labels: dict            # node -> label
     classes: dict           # node -> set of class CURIEs ("rk:Region"), closed under subClassOf
@@ -202,21 +220,28 @@ class _Index:
     within: dict            # place -> places it lies within
     exact: dict = field(default_factory=dict)    # token tuple (as written) -> nodes
     folded: dict = field(default_factory=dict)   # token tuple (lower case) -> nodes
-    sentences: list = field(default_factory=list)   # number -> (sentence IRI, (text, report, start, end))
-    number: dict = field(default_factory=dict)      # sentence IRI -> number
-    postings: dict = field(default_factory=dict)    # stem -> sentence numbers holding it (a frozenset)
-    mentions: dict = field(default_factory=dict)    # sentence number -> entities it names
-    named_in: dict = field(default_factory=dict)    # entity -> sentence numbers naming it
-    naming: dict = field(default_factory=dict)      # entity -> sentence numbers naming it or a place within it
+    origin: tuple = (None, None)                 # (source, folder) the sentences are read from; not kept on disk
+    loaded: _Text | None = None
 
-    @property
-    def n(self) -> int:
-        return len(self.sentences)
+    def __getstate__(self):
+        return {**self.__dict__, "origin": (None, None), "loaded": None}
+
+    def text(self) -> _Text:
+        """The sentence index, read once: from out/store/ when kept there, else from the store (and kept)."""
+        if self.loaded is None:
+            source, folder = self.origin
+            found = _load(folder, TEXT_FILE, _Text) if folder is not None else None
+            if found is None:
+                found = _build_text(source, self)
+                if folder is not None:
+                    _write(found, folder, TEXT_FILE)
+            self.loaded = found
+        return self.loaded
 
 
 _INDEXES: dict = {}
-INDEX_FILE = "ask-index.pickle"   # kept in out/store/, so a new store (a new build) drops it
-INDEX_LAYOUT = 3
+INDEX_FILE, TEXT_FILE = "ask-index.pickle", "ask-sentences.pickle"   # in out/store/: a new store drops them
+INDEX_LAYOUT = 5
 
 
 def _index(source, folder=None) -> _Index:
@@ -227,12 +252,15 @@ def _index(source, folder=None) -> _Index:
         key, owner = id(source), source
     hit = _INDEXES.get(key)
     if hit and hit[0] is owner:
+        if folder is not None or hit[1].origin[0] is None:
+            hit[1].origin = (source, folder)
         return hit[1]
-    idx = _load_index(folder) if folder is not None else None
+    idx = _load(folder, INDEX_FILE, _Index) if folder is not None else None
     if idx is None:
         idx = _build_index(source)
         if folder is not None:
-            _write_index(idx, folder)
+            _write(idx, folder, INDEX_FILE)
+    idx.origin = (source, folder)
     if folder is not None:
         _INDEXES[id(source)] = (source, idx)   # suggest() and read_question() look it up by the store
     _INDEXES[key] = (owner, idx)
@@ -250,21 +278,21 @@ def _stamp(folder) -> str | None:
         return None
 
 
-def _load_index(folder) -> _Index | None:
+def _load(folder, name: str, cls):
     import pickle
     from pathlib import Path
 
     from kg.store import STORE_DIR
 
     try:
-        with (Path(folder) / STORE_DIR / INDEX_FILE).open("rb") as f:
-            stamp, idx = pickle.load(f)
+        with (Path(folder) / STORE_DIR / name).open("rb") as f:
+            stamp, found = pickle.load(f)
     except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, TypeError):
         return None
-    return idx if stamp is not None and stamp == _stamp(folder) and isinstance(idx, _Index) else None
+    return found if stamp is not None and stamp == _stamp(folder) and isinstance(found, cls) else None
 
 
-def _write_index(idx: _Index, folder) -> None:
+def _write(obj, folder, name: str) -> None:
     """Atomically, and only as a cache: a folder that cannot be written just means the next call reads again."""
     import os
     import pickle
@@ -277,17 +305,19 @@ def _write_index(idx: _Index, folder) -> None:
     if stamp is None:
         return
     where = Path(folder) / STORE_DIR
+    tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{INDEX_FILE}.", dir=where)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=where)
         with os.fdopen(fd, "wb") as f:
-            pickle.dump((stamp, idx), f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((stamp, obj), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.chmod(tmp, 0o644)
-        os.replace(tmp, where / INDEX_FILE)
+        os.replace(tmp, where / name)
     except OSError:
-        try:
-            os.unlink(tmp)
-        except (OSError, UnboundLocalError):
-            pass
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
 
 
 def _curie(iri) -> str:
@@ -343,31 +373,6 @@ def _build_index(source) -> _Index:
         else:
             within[place].add(up)
     idx = _Index(labels, curies, kinds, dict(names), dict(report_places), dict(within))
-    rows = sorted(run_query("ask/sentences", source).rows, key=lambda row: (str(row[2]), int(row[3]), str(row[0])))
-    postings = defaultdict(list)
-    for i, (sentence, text, report, start, end) in enumerate(rows):
-        idx.sentences.append((sentence, (str(text), str(report), int(start), int(end))))   # tuples unpickle fastest
-        idx.number[sentence] = i
-        for st in {stem(t) for t in _tokens(str(text)) if _is_word(t)}:
-            postings[st].append(i)
-    idx.postings = {st: frozenset(ns) for st, ns in postings.items()}
-    mentions, named_in = defaultdict(set), defaultdict(set)
-    for entity, sentence in run_query("ask/mentions", source).rows:
-        i = idx.number.get(sentence)
-        if i is not None:
-            mentions[i].add(entity)
-            named_in[entity].add(i)
-    idx.mentions = {i: frozenset(es) for i, es in mentions.items()}
-    idx.named_in = {e: frozenset(ss) for e, ss in named_in.items()}
-    inside = defaultdict(set)                  # place -> the places within it
-    for place, ups in within.items():
-        for up in ups:
-            inside[up].add(place)
-    idx.naming = {e: frozenset(ss.union(*(idx.named_in.get(p, ()) for p in inside.get(e, ()))))
-                  for e, ss in idx.named_in.items()}
-    for e, places in inside.items():
-        if e not in idx.naming:
-            idx.naming[e] = frozenset().union(*(idx.named_in.get(p, frozenset()) for p in places))
     for name, nodes in idx.names.items():
         for v in name_variants([name]):
             toks = tuple(_tokens(v))
@@ -380,6 +385,46 @@ def _build_index(source) -> _Index:
     return idx
 
 
+def _build_text(source, idx: _Index) -> _Text:
+    text = _Text()
+    rows = sorted(run_query("ask/sentences", source).rows, key=lambda row: (str(row[2]), int(row[3]), str(row[0])))
+    postings = defaultdict(list)
+    for i, (sentence, exact, report, start, end) in enumerate(rows):
+        text.sentences.append((sentence, (str(exact), str(report), int(start), int(end))))   # tuples unpickle fastest
+        text.number[sentence] = i
+        for st in {stem(t) for t in _tokens(str(exact)) if _is_word(t)}:
+            postings[st].append(i)
+    text.postings = {st: frozenset(ns) for st, ns in postings.items()}
+    mentions, named_in = defaultdict(set), defaultdict(set)
+    for entity, sentence in run_query("ask/mentions", source).rows:
+        i = text.number.get(sentence)
+        if i is not None:
+            mentions[i].add(entity)
+            named_in[entity].add(i)
+    text.mentions = {i: frozenset(es) for i, es in mentions.items()}
+    text.named_in = {e: frozenset(ss) for e, ss in named_in.items()}
+    inside = defaultdict(set)                  # place -> the places within it
+    for place, ups in idx.within.items():
+        for up in ups:
+            inside[up].add(place)
+    text.naming = {e: frozenset(ss.union(*(text.named_in.get(p, ()) for p in inside.get(e, ()))))
+                  for e, ss in text.named_in.items()}
+    for e, places in inside.items():
+        if e not in text.naming:
+            text.naming[e] = frozenset().union(*(text.named_in.get(p, frozenset()) for p in places))
+    places, results = defaultdict(set), defaultdict(list)
+    for sentence, place in run_query("ask/places-of-action", source).rows:
+        if sentence in text.number:
+            places[text.number[sentence]].add(place)
+    for sentence, result, value, unit, what, comparison in sorted(run_query("ask/results", source).rows,
+                                                                 key=lambda row: str(row[1])):
+        if sentence in text.number and not (comparison is not None and comparison.toPython() is True):
+            results[text.number[sentence]].append({"answer": result, "value": value, "unit": unit, "what": what})
+    text.places = {i: tuple(sorted(ps, key=str)) for i, ps in places.items()}
+    text.results = dict(results)
+    return text
+
+
 def _entity_kind(codes: set[str]) -> str:
     """kg.build.entity_kind's rule (a donor country is a donor government), kept here so that answering a
     question does not import the extraction pipeline; a test checks the two agree."""
@@ -388,7 +433,7 @@ def _entity_kind(codes: set[str]) -> str:
 
 def _naming(idx: _Index, entity) -> frozenset:
     """The sentences that name an entity or a place within it."""
-    return idx.naming.get(entity, frozenset())
+    return idx.text().naming.get(entity, frozenset())
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -424,13 +469,9 @@ def read_question(question: str, source) -> Reading:
             if start > 0 and toks[start - 1].lower() in _PLACE_PREPOSITIONS:
                 where_only.append(node)     # "funds WFP in Haiti": Haiti is where, not who
 
-    from extract.themes import load_themes
-    from kg.graph import entity_iri
-    themes = []
-    for start, end, key in load_themes().matches(question.replace("’", "'")):
-        iri = entity_iri(key)
-        if iri not in themes:
-            themes.append(iri)
+    # themes by the names the graph gives them (the thesaurus terms the reports use): the thesaurus's own
+    # regular expression takes longer to compile than the whole answer
+    themes = [e for e in entities if _has(idx, e, "rk:Theme")]
 
     used = set(taken)
     kinds: list[str] = []
@@ -651,7 +692,7 @@ def _carried(terms: list[str], number: int | None, text: str, report: str, r: Re
         stems = frozenset(stem(t) for t in _tokens(text) if _is_word(t))
         holds = stems.__contains__
     else:
-        holds = lambda st: number in idx.postings.get(st, ())       # noqa: E731
+        holds = lambda st: number in idx.text().postings.get(st, ())       # noqa: E731
     out = set()
     for t in terms:
         what, value = t[:2], t[2:]
@@ -673,16 +714,16 @@ def _relation_stems(relation: str) -> frozenset:
 
 def _weights(terms: list[str], r: Reading, idx: _Index) -> dict[str, float]:
     """Each term's inverse document frequency over every sentence of the graph: rare words and names weigh most."""
-    n = idx.n + 1
+    n = idx.text().n + 1
     out = {}
     for t in terms:
         what, value = t[:2], t[2:]
         if what == "w:":
-            df = len(idx.postings.get(value, ()))
+            df = len(idx.text().postings.get(value, ()))
         elif what == "e:":
             df = len(_naming(idx, URIRef(value)))
         else:
-            df = max((len(idx.postings.get(st, ())) for st in _relation_stems(r.relation)), default=0)
+            df = max((len(idx.text().postings.get(st, ())) for st in _relation_stems(r.relation)), default=0)
         out[t] = math.log(n / (df + 0.5))
     return out
 
@@ -704,7 +745,7 @@ def _rank(rows: list[dict], terms: list[str], r: Reading, idx: _Index) -> list[t
     for row in rows:
         key = (str(row.get("sentence")), str(row.get("text") or ""))
         if key not in carried:
-            number = idx.number.get(row.get("sentence"))
+            number = idx.text().number.get(row.get("sentence"))
             carried[key] = _carried(terms, number, key[1], str(row.get("report")), r, idx)
             keys.append(key)
             docs.append([f"w:{stem(t)}" for t in _tokens(key[1]) if _is_word(t)] + sorted(carried[key] - {
@@ -725,15 +766,15 @@ def _best_sentences(r: Reading, idx: _Index, terms: list[str], limit: int = 60) 
     candidates = set()
     for t in terms:
         if t.startswith("w:"):
-            candidates.update(idx.postings.get(t[2:], ()))
+            candidates.update(idx.text().postings.get(t[2:], ()))
         elif t.startswith("e:"):
             candidates.update(_naming(idx, URIRef(t[2:])))
         elif t.startswith("r:"):
             for st in _relation_stems(r.relation):
-                candidates.update(idx.postings.get(st, ()))
+                candidates.update(idx.text().postings.get(st, ()))
     shares = {}
     for i in candidates:
-        ev = Evidence(*idx.sentences[i][1])
+        ev = Evidence(*idx.text().sentences[i][1])
         shares[i] = sum(weight[t] for t in _carried(terms, i, ev.text, ev.report, r, idx)) / total
     best = max(shares.values(), default=0.0)
     if best < MIN_SHARE:
@@ -879,8 +920,7 @@ def _selection(plan: _Plan, idx: _Index, total: int, eligible: int, items: list[
     """How the answers shown relate to what the query returns: every one of them, or which cut kept which."""
     out = {"strategy": "relation", "query": _command(plan, idx), "total": total, "shown": len(items)}
     if plan.per_sentence:
-        out["query"] += " --param sentence=IRI"
-        out["note"] = "run on each of the sentences that best carry the question's words"
+        out["note"] = "for the sentences that best carry the question's words"
     reasons = []
     if eligible < total:
         reasons.append(f"answers of the asked kind ({understood(r, idx).get('asked', 'any')}) and not named in "
@@ -913,8 +953,8 @@ def _from_sentences(r: Reading, idx: _Index) -> tuple[list[Item], str]:
     for i in best:
         if _share_of(i, terms, r, idx) < top - 1e-9:     # the best sentences themselves, not those near them
             break
-        sentence, ev = idx.sentences[i][0], Evidence(*idx.sentences[i][1])
-        for entity in sorted(idx.mentions.get(i, ()), key=str):
+        sentence, ev = idx.text().sentences[i][0], Evidence(*idx.text().sentences[i][1])
+        for entity in sorted(idx.text().mentions.get(i, ()), key=str):
             rows.append({"answer": entity, "label": idx.labels.get(entity), "sentence": sentence, "text": ev.text,
                          "report": ev.report, "start": ev.start, "end": ev.end})
     rows = _eligible(rows, probe, plan, idx)
@@ -925,23 +965,27 @@ def _from_sentences(r: Reading, idx: _Index) -> tuple[list[Item], str]:
 
 def _share_of(i: int, terms: list[str], r: Reading, idx: _Index) -> float:
     weight = _weights(terms, r, idx)
-    ev = Evidence(*idx.sentences[i][1])
+    ev = Evidence(*idx.text().sentences[i][1])
     return sum(weight[t] for t in _carried(terms, i, ev.text, ev.report, r, idx)) / (sum(weight.values()) or 1.0)
 
 
 def _run(plan: _Plan, source, r: Reading | None = None, idx: _Index | None = None):
+    """The plan's rows: its query run with the entities bound, or, for a per-sentence plan, what the sentence
+    index read with that query holds for each sentence that best carries the question."""
     if not plan.per_sentence:
         result = run_query(plan.query, source, plan.bindings)
         return [dict(zip(result.variables, row)) for row in result.rows], result
-    rows, result = [], None
+    from kg.query import QueryResult, load_query
+
+    text, rows = idx.text(), []
     for i in _best_sentences(r, idx, _terms(r, plan.used, with_relation=False)):
-        result = run_query(plan.query, source, {**plan.bindings, "sentence": idx.sentences[i][0]})
-        rows += [dict(zip(result.variables, row)) for row in result.rows]
-    if result is None:
-        from kg.query import load_query
-        from kg.query import QueryResult
-        result = QueryResult(load_query(plan.query), {})
-    return rows, result
+        sentence, (exact, report, start, end) = text.sentences[i]
+        where = {"sentence": sentence, "text": exact, "report": report, "start": start, "end": end}
+        if plan.query == "ask/results":
+            rows += [{**found, **where} for found in text.results.get(i, ())]
+        else:
+            rows += [{"answer": place, "label": idx.labels.get(place), **where} for place in text.places.get(i, ())]
+    return rows, QueryResult(load_query(plan.query), {})
 
 
 def _sparql_text(plan: _Plan, result) -> str:
