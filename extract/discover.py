@@ -22,7 +22,7 @@ from extract.records import EntityInfo
 LEXICON = Path(__file__).resolve().parent / "lang" / "en" / "organisations.json"
 LEXICON_FIELDS = {"heads": dict, "phrases": dict, "not_heads": list, "connectors": list, "complement": list,
                   "modifiers": list, "generic_modifiers": list, "concept_acronyms": list, "person_titles": list,
-                  "generic_adjectives": list, "not_words": list, "spellings": dict}
+                  "generic_adjectives": list, "not_words": list, "spellings": dict, "actor_verbs": list}
 # How sure each way of finding an organisation is (the share of right ones on the development reports is
 # what these were set from; they order the evidence, they are not probabilities of a calibrated model).
 CONFIDENCE = {"acronym-definition": 0.9, "name-shape": 0.8, "acronym-initials": 0.75, "list-slot": 0.65,
@@ -57,6 +57,7 @@ class OrgLexicon:
     generic_adjectives: frozenset
     not_words: frozenset
     spellings: dict
+    actor_verbs: frozenset = frozenset()
 
     def head_kind(self, word: str) -> str | None:
         """The kind a head noun gives, plurals read through their singular ("Ministries" -> ministry)."""
@@ -94,6 +95,7 @@ def load_org_lexicon(path: Path = LEXICON) -> OrgLexicon:
         concept_acronyms=frozenset(a.upper() for a in data["concept_acronyms"]), person_titles=low(data["person_titles"]),
         generic_adjectives=low(data["generic_adjectives"]), not_words=low(data["not_words"]),
         spellings={k.lower(): v.lower() for k, v in data["spellings"].items()},
+        actor_verbs=low(data["actor_verbs"]),
     )
 
 
@@ -192,6 +194,8 @@ def _runs(scan: _Scan, lex: OrgLexicon):
             run.append(tok)
         elif run and tok.lower_ in lex.connectors and not tok.is_space:
             run.append(tok)
+        elif run and tok.text == "-" and not run[-1].whitespace_ and not tok.whitespace_ and _cap(run[-1]):
+            run.append(tok)                # "Medium-Range Weather Forecasts"
         else:
             yield from flush()
         if "\n" in tok.whitespace_ or "\n" in tok.text:
@@ -205,6 +209,7 @@ class _Name:
     end: int
     kind: str
     words: tuple
+    text: str       # as written, spaces normalised ("Kurdistan Workers’ Party")
 
 
 def _pieces(run: list, scan: _Scan, lex: OrgLexicon) -> list[_Name]:
@@ -248,10 +253,15 @@ def _as_name(tokens: list, scan: _Scan, lex: OrgLexicon) -> list[_Name]:
         toks = toks[:-1]
     kind = _qualify(toks, scan, lex)
     if kind is None:
+        # "Speaker of the Islamic Consultative Assembly": a role of a body; the body may follow the complement
+        comp = next((k for k, t in enumerate(toks) if k > 0 and t.lower_ in lex.complement), None)
+        if comp is not None and comp + 1 < len(toks):
+            return _as_name(toks[comp + 1:], scan, lex)
         return []
     doc = scan.doc
-    words = tuple(t.text for t in doc[toks[0].i:toks[-1].i + 1] if not t.is_space)
-    return [_Name(toks[0].i, toks[-1].i + 1, kind, words)]
+    span = doc[toks[0].i:toks[-1].i + 1]
+    words = tuple(t.text for t in span if not t.is_space and t.text not in ("’", "'", "-"))
+    return [_Name(toks[0].i, toks[-1].i + 1, kind, words, " ".join(span.text.split()))]
 
 
 def _qualify(toks: list, scan: _Scan, lex: OrgLexicon) -> str | None:
@@ -261,7 +271,8 @@ def _qualify(toks: list, scan: _Scan, lex: OrgLexicon) -> str | None:
         toks = toks[1:]
     if len(toks) < 2 or all(scan.is_org(t.i) for t in toks) or all(scan.is_place(t.i) for t in toks):
         return None
-    if any(len(t.text.rstrip(".")) < 2 and t.text != "&" for t in toks) or any(t.lower_ in lex.not_words for t in toks):
+    if any(len(t.text.rstrip(".")) < 2 and t.text not in ("&", "-", "’", "'") for t in toks) \
+            or any(t.lower_ in lex.not_words for t in toks):
         return None                      # "A. Mission": a list letter; "Government in April": a date
     letters = [t.text for t in toks if any(c.isalpha() for c in t.text) and t.lower_ not in lex.connectors]
     if len(letters) >= 2 and all(w.isupper() for w in letters):
@@ -307,8 +318,8 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
         key = tuple(_norm_words(list(name.words), lex.spellings))
         found = groups.get(key)
         if found is None:
-            found = groups[key] = Found(" ".join(name.words), name.kind, how)
-        found.names.add(" ".join(name.words))
+            found = groups[key] = Found(name.text, name.kind, how)
+        found.names.add(name.text)
         found.spans.append((name.start, name.end))
         found.ner = found.ner or any(i in ner_tokens for i in range(name.start, name.end))
         if CONFIDENCE[how] > CONFIDENCE[found.how]:
@@ -337,11 +348,11 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
                 and _defined_by_words(doc, tok.i, inside[0].text, lex):
             concepts.add(inside[0].text)
         if len(inside) == 1 and _is_acronym(inside[0].text, lex) and tok.i in by_end:
+            # Any acronym right after an organisation's name is its own, whether its letters are the English
+            # name's initials or not ("Kurdistan Workers' Party (PKK)", "Ministry of Health (MSPAS)").
             name = by_end[tok.i]
-            if inside[0].text[0].upper() == strip_accents(name.words[0])[0].upper() or \
-                    inside[0].text.upper() in _initials([w.lower() for w in name.words], lex.connectors):
-                acronyms[inside[0].text] = group_of_name[(name.start, name.end)]
-                groups[acronyms[inside[0].text]].how = "acronym-definition"
+            acronyms[inside[0].text] = group_of_name[(name.start, name.end)]
+            groups[acronyms[inside[0].text]].how = "acronym-definition"
         elif inside and tok.i > 0 and _is_acronym(doc[tok.i - 1].text, lex) and tok.i - 1 not in scan.entity_at \
                 and inside[0].i in by_start and by_start[inside[0].i].end == close:
             name = by_start[inside[0].i]
@@ -446,6 +457,8 @@ def _slot(tok, org_tokens: set, lex: OrgLexicon) -> str | None:
         return "list-slot"
     if tok.dep_ == "pobj" and tok.head.lower_ in _SLOT_PREPS:
         return "cue-slot"
+    if tok.dep_ == "nsubj" and tok.head.lemma_.lower() in lex.actor_verbs:
+        return "cue-slot"                # "XYZA has launched an emergency appeal"
     if tok.dep_ in ("compound", "nmod", "poss") and tok.head.lower_ in _STAFF_NOUNS:
         return "cue-slot"
     return None

@@ -158,6 +158,9 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", strip_accents(text).lower()).strip("-")
 
 
+# Small words inside people's names ("Mohammed al-Tamim", "Tamim bin Hamad Al Thani").
+NAME_PARTICLES = frozenset({"al", "Al", "el", "El", "bin", "bint", "ibn", "de", "da", "van", "von", "du", "la", "le",
+                            "ben", "abu", "Abu"})
 # A name right after one of these is a destination or a location, not a person ("shipping supplies to Petit Goâve").
 LOCATIVE = frozenset({"in", "at", "to", "from", "near", "towards", "toward", "into"})
 
@@ -169,7 +172,10 @@ def _person_span(span):
         words.pop()
     if span.start > 0 and span.doc[span.start - 1].lower_ in LOCATIVE:
         return None
-    ok = 2 <= len(words) <= 4 and all(t.is_alpha and t.text[:1].isupper() and t.text[1:].islower() for t in words)
+    names = [t for t in words if t.text not in NAME_PARTICLES and t.text != "-"]
+    ok = (2 <= len(names) <= 5 and all(t.is_alpha and t.text[:1].isupper() and t.text[1:].islower() for t in names)
+          and all(t.text in NAME_PARTICLES or t.text == "-" or t in names for t in words)
+          and words[0] in names and words[-1] in names)
     return span.doc[words[0].i:words[-1].i + 1] if ok and _supported_person(span.doc[words[0].i:words[-1].i + 1]) else None
 
 

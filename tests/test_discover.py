@@ -83,3 +83,21 @@ def test_no_junk_person_on_the_bundled_reports(records):
     """What is kept as a person on the bundled reports: names, never places, diseases or phrases."""
     people = sorted(e.label for r in records.values() for e in r.entities.values() if e.kind == "person")
     assert people == ["Assimi Goïta", "Bah Ndaw", "Choguel Kaballa Maïga", "Jean Carlo Roc", "Wanja Kaaria"]
+
+
+def test_names_with_hyphens_plural_possessives_and_foreign_acronyms(tmp_path, extractor):
+    text = ("In Peru, the Andean Centre for Medium-Range Rain Forecasts shared data. The Farmers’ Union of Puno "
+            "(CAP) and the Ministry of Agriculture (MIDAGRI) met. The Speaker of the Regional Consultative "
+            "Assembly spoke. KPLA has launched an appeal for Peru.\n")
+    found = _discovered(_record(tmp_path, extractor, text))
+    assert "Andean Centre for Medium-Range Rain Forecasts" in found
+    assert "Farmers’ Union of Puno" in found and "CAP" in found["Farmers’ Union of Puno"].aliases
+    assert "MIDAGRI" in found["Ministry of Agriculture"].aliases     # an acronym of the name in another language
+    assert "Regional Consultative Assembly" in found                    # the body, not the role
+    assert "KPLA" in found                                              # the subject of an organisation's act
+
+
+def test_people_with_name_particles(tmp_path, extractor):
+    text = "In Iraq, the Minister of Planning, Mohammed al-Tamim, met Sheikh Tamim bin Hamad Al Thani in Doha.\n"
+    people = {e.label for e in _record(tmp_path, extractor, text).entities.values() if e.kind == "person"}
+    assert "Mohammed al-Tamim" in people
