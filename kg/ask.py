@@ -947,17 +947,19 @@ def _from_sentences(r: Reading, idx: _Index) -> tuple[list[Item], str]:
     terms = _terms(r, (), with_relation=True)
     probe = Reading(r.entities, r.themes, asked, r.relation, r.entity_after_relation, r.focus)
     plan = _Plan("ask/sentences", {}, tuple(asked))
-    rows = []
-    best = _best_sentences(r, idx, terms)
-    top = best[:1] and _share_of(best[0], terms, r, idx)
-    for i in best:
-        if _share_of(i, terms, r, idx) < top - 1e-9:     # the best sentences themselves, not those near them
+    rows, top = [], None
+    # the best of the sentences that name something of the asked kind, not every sentence near them
+    for i in _best_sentences(r, idx, terms):
+        share = _share_of(i, terms, r, idx)
+        if top is not None and share < top - 1e-9:
             break
         sentence, ev = idx.text().sentences[i][0], Evidence(*idx.text().sentences[i][1])
-        for entity in sorted(idx.text().mentions.get(i, ()), key=str):
-            rows.append({"answer": entity, "label": idx.labels.get(entity), "sentence": sentence, "text": ev.text,
-                         "report": ev.report, "start": ev.start, "end": ev.end})
-    rows = _eligible(rows, probe, plan, idx)
+        found = _eligible([{"answer": entity, "label": idx.labels.get(entity), "sentence": sentence, "text": ev.text,
+                            "report": ev.report, "start": ev.start, "end": ev.end}
+                           for entity in sorted(idx.text().mentions.get(i, ()), key=str)], probe, plan, idx)
+        if found:
+            top = share if top is None else top
+            rows += found
     kept = [(row, score) for row, _, score in _rank(rows, terms, r, idx)]
     from kg.query import load_query
     return _items(kept, probe, plan, idx), load_query("ask/sentences").text   # the index is read with it and ask/mentions
