@@ -110,6 +110,7 @@ class Found:
     acronyms: set = field(default_factory=set)
     spans: list = field(default_factory=list)      # (start token, end token)
     ner: bool = False
+    heads: set = field(default_factory=set)
     link: str | None = None     # the gazetteer entry this name is the long form of ("Office for ..." of a linked "OCHA")
 
     @property
@@ -210,6 +211,7 @@ class _Name:
     kind: str
     words: tuple
     text: str       # as written, spaces normalised ("Kurdistan Workers’ Party")
+    head: str = ""  # the head noun, lower case ("commission" of "Independent High Electoral Commission")
 
 
 def _pieces(run: list, scan: _Scan, lex: OrgLexicon) -> list[_Name]:
@@ -217,7 +219,7 @@ def _pieces(run: list, scan: _Scan, lex: OrgLexicon) -> list[_Name]:
     # Drop what comes before the name: a capitalised sentence opener ("In", "Support"), determiners.
     while run and (run[0].lower_ in lex.generic or run[0].lower_ in lex.connectors
                    or (run[0].is_sent_start and run[0].is_stop)
-                   or run[0].pos_ in ("VERB", "AUX", "PRON", "ADP", "SCONJ", "CCONJ", "DET")):
+                   or run[0].pos_ in ("VERB", "AUX", "PRON", "ADP", "SCONJ", "CCONJ", "DET", "ADV")):
         run = run[1:]                    # "Did the National ...", "In Khartoum", "Support from ..."
     if not run:
         return []
@@ -261,7 +263,8 @@ def _as_name(tokens: list, scan: _Scan, lex: OrgLexicon) -> list[_Name]:
     doc = scan.doc
     span = doc[toks[0].i:toks[-1].i + 1]
     words = tuple(t.text for t in span if not t.is_space and t.text not in ("’", "'", "-"))
-    return [_Name(toks[0].i, toks[-1].i + 1, kind, words, " ".join(span.text.split()))]
+    comp = next((k for k, t in enumerate(toks) if k > 0 and t.lower_ in lex.complement), len(toks))
+    return [_Name(toks[0].i, toks[-1].i + 1, kind, words, " ".join(span.text.split()), toks[comp - 1].lower_)]
 
 
 def _qualify(toks: list, scan: _Scan, lex: OrgLexicon) -> str | None:
@@ -277,6 +280,8 @@ def _qualify(toks: list, scan: _Scan, lex: OrgLexicon) -> str | None:
     letters = [t.text for t in toks if any(c.isalpha() for c in t.text) and t.lower_ not in lex.connectors]
     if len(letters) >= 2 and all(w.isupper() for w in letters):
         return None                      # an all-capitals heading ("NATIONAL SOCIETY ACTIONS")
+    if any(t.lower_ == "the" and k > 0 and toks[k - 1].lower_ not in lex.complement for k, t in enumerate(toks)):
+        return None                      # "Later the Commission": "the" inside a name only after "of", "for"
     first_comp = next((k for k, t in enumerate(toks) if k > 0 and t.lower_ in lex.complement), len(toks))
     head_zone = toks[:first_comp]
     head = head_zone[-1]
@@ -320,6 +325,7 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
         if found is None:
             found = groups[key] = Found(name.text, name.kind, how)
         found.names.add(name.text)
+        found.heads.add(name.head)
         found.spans.append((name.start, name.end))
         found.ner = found.ner or any(i in ner_tokens for i in range(name.start, name.end))
         if CONFIDENCE[how] > CONFIDENCE[found.how]:
@@ -418,6 +424,7 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
                 found.acronyms.add(tok.text)
                 found.ner = found.ner or (tok.i, tok.i + 1) in ner_spans or tok.i in ner_tokens
 
+    _resolve_definite_heads(doc, groups, scan, lex)
     out = []
     for key, found in groups.items():
         longest = max(found.names, key=lambda n: (len(n.split()), n), default=None)
@@ -428,6 +435,31 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
         found.spans.sort()
         out.append(found)
     return out
+
+
+def _resolve_definite_heads(doc, groups: dict, scan: _Scan, lex: OrgLexicon) -> None:
+    """"the Mission", "the Commission": a definite head noun alone names the organisation found in this report
+    whose name has that head, the one named last before it (or, before any, the one named most)."""
+    covered = {i for f in groups.values() for s, e in f.spans for i in range(s, e)}
+    by_head: dict[str, list] = {}
+    for f in groups.values():
+        for h in f.heads:
+            by_head.setdefault(h, []).append(f)
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
+        if prev.lower_ != "the" or not _cap(tok) or tok.i in covered or tok.i in scan.entity_at:
+            continue
+        if nxt is not None and (_cap(nxt) or nxt.lower_ in lex.complement):
+            continue                      # part of a longer name ("the Commission on ...")
+        candidates = by_head.get(tok.lower_, [])
+        if not candidates:
+            continue
+        before = [(max((s for s, _ in f.spans if s < tok.i), default=-1), f) for f in candidates]
+        last, found = max(before, key=lambda x: (x[0], len(x[1].spans)))
+        if last < 0:
+            found = max(candidates, key=lambda f: len(f.spans))
+        found.spans.append((tok.i, tok.i + 1))
 
 
 def _defined_by_words(doc, paren: int, acronym: str, lex: OrgLexicon) -> bool:

@@ -101,3 +101,12 @@ def test_people_with_name_particles(tmp_path, extractor):
     text = "In Iraq, the Minister of Planning, Mohammed al-Tamim, met Sheikh Tamim bin Hamad Al Thani in Doha.\n"
     people = {e.label for e in _record(tmp_path, extractor, text).entities.values() if e.kind == "person"}
     assert "Mohammed al-Tamim" in people
+
+
+def test_a_definite_head_names_the_organisation_found_with_that_head(tmp_path, extractor):
+    text = ("In Peru, the Independent Electoral Commission met the Supreme Court. Later the Commission "
+            "published its plan, and the Court reviewed it.\n")
+    record = _record(tmp_path, extractor, text)
+    keys = {m.text: m.key for m in record.mentions}
+    assert keys["Commission"] == keys["Independent Electoral Commission"]
+    assert keys["Court"] == keys["Supreme Court"]

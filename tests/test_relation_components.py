@@ -88,3 +88,12 @@ def test_a_broken_cue_file_is_one_clear_error(tmp_path):
     (tmp_path / "partnership.jsonl").write_text("not json\n", encoding="utf-8")
     with pytest.raises(CueError, match=r"partnership.jsonl:1: not valid JSON"):
         load_cues("partnership", tmp_path)
+
+
+def test_names_in_parentheses_are_a_member_s_other_names_not_members(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Peru, the model was developed in partnership with FAO (Food and Agriculture "
+                         "Organization), UNICEF (UNICEF/WFP office) and the Andean Water Institute.\n")
+    pairs = _pairs({r for r in rels if r[3] == "partnership"}, "partnership")   # the parse component's
+    assert frozenset(("FAO", "UNICEF")) in pairs and frozenset(("UNICEF", "Andean Water Institute")) in pairs
+    assert not any("WFP" in p for p in pairs)

@@ -109,10 +109,16 @@ class SentenceView:
         k = self.hits.index(hit)
         out = [hit]
         joined = False
+        alias_end = -1
         for h in self.hits[k + 1:]:
-            if h.cstart < out[-1].cend:
+            if h.cstart < out[-1].cend or h.cstart < alias_end:
                 continue
             gap = self.text[out[-1].cend:h.cstart]
+            if gap.strip() == "(":
+                # "X (A/B)": names in the parenthesis right after a member are that member's other names
+                close = self.text.find(")", h.cstart)
+                alias_end = close if close > 0 else len(self.text)
+                continue
             if not _LIST_GAP.match(gap):
                 break
             joined = joined or bool(_CONJUNCTION.search(gap))
