@@ -185,6 +185,20 @@ _PLACE_WORDS = frozenset({"camp", "camps", "city", "district", "governorate", "v
                           "neighborhood", "corridor", "valley", "river", "border", "crossing", "hospital"})
 
 
+def _merge_partial_names(entities: dict, mentions: list) -> list:
+    """A person named later by the end of their full name ("Bahr Aluloom" after "Mohammed Hussein Bahr
+    Aluloom") is that person."""
+    people = {k: e.label.split() for k, e in entities.items() if e.kind == "person"}
+    into = {}
+    for k, words in people.items():
+        longer = [o for o, w in people.items() if len(w) > len(words) and w[-len(words):] == words]
+        if len(longer) == 1:
+            into[k] = longer[0]
+    for k in into:
+        del entities[k]
+    return [Mention(into.get(m.key, m.key), m.start, m.end, m.text, m.sentence) for m in mentions]
+
+
 def _supported_person(span) -> bool:
     """A PERSON span is kept when the text supports it: a title or role next to it ("Minister X", "X, Head
     of ..."), or a proper name's shape (every word a proper noun, none an organisation, document or place
@@ -206,6 +220,11 @@ def _supported_person(span) -> bool:
         return True
     if any(t.pos_ not in ("PROPN", "") for t in words):
         return False
+    lower = doc.user_data.get("lower_words")
+    if lower is None:
+        lower = doc.user_data["lower_words"] = {t.text for t in doc if t.is_alpha and t.text.islower()}
+    if any(t.lower_ in lower for t in words if t.text not in NAME_PARTICLES):
+        return False                     # "Source Trigger": words the report also writes as common nouns
     name = span.text
     text = doc.text
     start = text.find(name)
@@ -290,6 +309,7 @@ def extract_entities(text: str, linker: Linker, section_of=lambda offset: None) 
             name = re.sub(r"^(?:the|The)\s+", "", name)
             unknown[(name, ent.label_)] += 1
             examples.setdefault((name, ent.label_), sentences[sentence].text)
+    mentions = _merge_partial_names(entities, mentions)
     mentions.sort(key=lambda m: m.start)
     candidates = [Candidate(n, lab, c, examples[(n, lab)]) for (n, lab), c in
                   sorted(unknown.items(), key=lambda kv: (-kv[1], kv[0]))]

@@ -110,3 +110,11 @@ def test_a_definite_head_names_the_organisation_found_with_that_head(tmp_path, e
     keys = {m.text: m.key for m in record.mentions}
     assert keys["Commission"] == keys["Independent Electoral Commission"]
     assert keys["Court"] == keys["Supreme Court"]
+
+
+def test_a_later_short_form_of_a_persons_name_is_that_person(tmp_path, extractor):
+    text = ("In Iraq, the Minister of Foreign Affairs, Mohammed Hussein Bahr Karim, visited Kuwait. "
+            "On 3 May, Bahr Karim met the Prime Minister.\n")
+    record = _record(tmp_path, extractor, text)
+    people = {e.label for e in record.entities.values() if e.kind == "person"}
+    assert "Mohammed Hussein Bahr Karim" in people and "Bahr Karim" not in people
