@@ -220,13 +220,15 @@ def _supported_person(span) -> bool:
         return True
     if any(t.pos_ not in ("PROPN", "") for t in words):
         return False
+    text = doc.user_data.get("text")
+    if text is None:
+        text = doc.user_data["text"] = doc.text        # Doc.text joins every token again on each call
     lower = doc.user_data.get("lower_words")
     if lower is None:
         lower = doc.user_data["lower_words"] = {t.text for t in doc if t.is_alpha and t.text.islower()}
     if any(t.lower_ in lower for t in words if t.text not in NAME_PARTICLES):
         return False                     # "Source Trigger": words the report also writes as common nouns
     name = span.text
-    text = doc.text
     start = text.find(name)
     while start >= 0:
         tail = text[start + len(name):start + len(name) + 20].split()
