@@ -118,7 +118,10 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
 
 def build(paths: list[Path] | None = None, extractor: Extractor | None = None, progress=None,
           jobs: int = 1, cache_dir: Path | None = None) -> Build:
-    """Extract every report (reusing cached records, in `jobs` processes), build the dataset, check its shapes."""
+    """Extract every report (reusing cached records, in `jobs` processes), build the dataset, check its shapes.
+
+    `progress(path, done, total)` is called as each report not taken from the cache has been analysed.
+    """
     t0 = time.perf_counter()
     files = expand_inputs(paths) if paths else bundled_reports()
     extractor = extractor or load_extractor()
@@ -130,15 +133,15 @@ def build(paths: list[Path] | None = None, extractor: Extractor | None = None, p
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-            for f, record in zip(todo, pool.map(_work, todo)):
+            for done, (f, record) in enumerate(zip(todo, pool.map(_work, todo)), 1):
                 found[f] = record
                 if progress:
-                    progress(f)
+                    progress(f, done, len(todo))
     else:
-        for f in todo:
-            if progress:
-                progress(f)
+        for done, f in enumerate(todo, 1):
             found[f] = extract_report(f, extractor)
+            if progress:
+                progress(f, done, len(todo))
     records = [found[f] for f in files]
     ds = build_dataset(records)
     conformance = validate(ds)
@@ -186,9 +189,13 @@ def entity_kind(codes: set[str]) -> str:
 
 
 def write_build(b: Build, out_dir: Path) -> Path:
-    """Write graph.trig, graph.ttl, candidates.tsv and summary.json into out_dir, atomically."""
+    """Write graph.trig, graph.ttl, candidates.tsv, summary.json, the pages and the Oxigraph store (store/) into
+    out_dir, atomically: the new folder lands with its store made, so `kg serve` and `kg query` only open it."""
+    from kg.store import dataset_quads, write_store
+
     with staged_output(Path(out_dir)) as stage:
-        write_graph_files(b.dataset, stage)
+        quads = dataset_quads(b.dataset)
+        write_graph_files(quads, stage)
         write_jsonld(b.dataset, stage / JSONLD_FILE)
         write_candidates(b.records, stage / "candidates.tsv")
         (stage / "shacl-report.txt").write_text(b.conformance.report, encoding="utf-8")
@@ -198,18 +205,18 @@ def write_build(b: Build, out_dir: Path) -> Path:
         from kg.pages import write_pages
 
         write_pages(b.dataset, stage, b.conformance)
+        write_store(stage, b.dataset, quads)  # last: its stamp names graph.trig and candidates.tsv as written above
     return Path(out_dir)
 
 
-def write_graph_files(ds: Dataset, folder: Path) -> None:
-    """graph.trig (named graphs) and graph.ttl (their union), written by Oxigraph's serialisers: the same
-    RDF as rdflib's, about ten times faster on large builds."""
+def write_graph_files(quads: list, folder: Path) -> None:
+    """graph.trig (named graphs) and graph.ttl (their union) of the dataset's quads, written by Oxigraph's
+    serialisers: the same RDF as rdflib's, about ten times faster on large builds."""
     import pyoxigraph as ox
 
     from kg.graph import PREFIXES
 
     prefixes = {name: str(ns) for name, ns in PREFIXES.items()}
-    quads = list(ox.parse(ds.serialize(format="nquads", encoding="utf-8"), format=ox.RdfFormat.N_QUADS))
     ox.serialize(quads, str(folder / "graph.trig"), format=ox.RdfFormat.TRIG, prefixes=prefixes)
     triples = list(dict.fromkeys(q.triple for q in quads))
     ox.serialize(triples, str(folder / "graph.ttl"), format=ox.RdfFormat.TURTLE, prefixes=prefixes)

@@ -87,9 +87,10 @@ def build(files: Optional[List[Path]] = typer.Argument(None, help="Report files 
             from extract.report import load_extractor
             extractor = load_extractor()
         cache = None if no_cache else out / "cache"
-        b = build_reports(files or None, extractor, progress=lambda f: console.print(f"reading {f}", highlight=False),
-                          jobs=jobs, cache_dir=cache)
-        write_build(b, out)
+        with _build_progress(out) as (progress, writing):
+            b = build_reports(files or None, extractor, progress=progress, jobs=jobs, cache_dir=cache)
+            writing()
+            write_build(b, out)
     table = Table(title=f"built {len(b.records)} report(s) into {out}/")
     table.add_column("kind")
     table.add_column("entities", justify="right")
@@ -101,6 +102,28 @@ def build(files: Optional[List[Path]] = typer.Argument(None, help="Report files 
                  f"   reports from cache: {b.reused}/{len(b.records)}")
     if not b.conformance.conforms:
         raise typer.Exit(1)
+
+
+@contextmanager
+def _build_progress(out: Path):
+    """A progress bar of the reports analysed, then of the writing, on stderr only when it is a terminal (pipes
+    and logs get nothing): yields the callback `build` calls per report and the one to call before writing."""
+    if not console.is_terminal:
+        yield None, lambda: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task("analysing reports", total=None)
+
+        def analysed(path: Path, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=f"analysed {Path(path).name}")
+
+        def writing() -> None:
+            bar.update(task, description=f"writing {out}/ (graph, pages, store)")
+
+        yield analysed, writing
 
 
 @app.command()

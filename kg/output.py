@@ -5,7 +5,6 @@ import json
 import os
 import shutil
 import tempfile
-import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -123,14 +122,13 @@ def write_jsonld(dataset, path: Path) -> None:
     default = dataset.default_graph.identifier
     rdf_type, xsd_string = str(RDF.type), str(XSD.string)
     graphs: dict = {}
-    keys: dict = {}
-    with warnings.catch_warnings():   # rdflib's Dataset.quads calls its own deprecated Dataset.contexts
-        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"rdflib\.")
-        for s, p, o, g in dataset.quads((None, None, None, None)):
-            if g not in keys:
-                name = getattr(g, "identifier", g)  # a graph or its name, depending on the rdflib class
-                keys[g] = name if isinstance(name, URIRef) and name != default else None
-            node = graphs.setdefault(keys[g], {}).setdefault(s, {"@id": iri(s)})
+    for g in dataset.graphs():   # not Dataset.quads, which calls rdflib's deprecated Dataset.contexts
+        if not len(g):
+            continue
+        name = g.identifier
+        nodes = graphs.setdefault(name if isinstance(name, URIRef) and name != default else None, {})
+        for s, p, o in g:
+            node = nodes.setdefault(s, {"@id": iri(s)})
             if str.__eq__(p, rdf_type) and not isinstance(o, Literal):   # str's ==: rdflib's own is slow here
                 node.setdefault("@type", []).append(iri(o))
             else:

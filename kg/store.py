@@ -93,11 +93,90 @@ def _missing(out_dir: Path) -> StoreError:
     return StoreError(f"{Path(out_dir) / GRAPH_FILE}: no built graph here; run `kg build --out {out_dir}` first")
 
 
-def write_store(out_dir: Path) -> Path:
-    """(Re)make out/store/ from the build in out_dir, swapped in with one rename; return the RocksDB folder."""
+def _oxigraph_term(term):
+    """An rdflib term as the pyoxigraph term of the same RDF term (the lexical form of a literal kept as it is)."""
+    import pyoxigraph
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, URIRef):
+        return pyoxigraph.NamedNode(term)
+    if isinstance(term, Literal):
+        if term.language:
+            return pyoxigraph.Literal(term, language=term.language)
+        return pyoxigraph.Literal(term, datatype=pyoxigraph.NamedNode(term.datatype) if term.datatype else None)
+    if isinstance(term, BNode):
+        return pyoxigraph.BlankNode(term)
+    raise StoreError(f"{term!r} is not an RDF term")
+
+
+def oxigraph_quads(triples_by_graph) -> list:
+    """Pyoxigraph quads of (graph name, triples) pairs of rdflib terms; rdflib's default graph is the default graph."""
+    import pyoxigraph
+    from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
+
+    terms: dict = {}
+
+    def term(t):
+        got = terms.get(t)
+        if got is None:
+            got = terms[t] = _oxigraph_term(t)
+        return got
+
+    out = []
+    for name, triples in triples_by_graph:
+        g = pyoxigraph.DefaultGraph() if name == DATASET_DEFAULT_GRAPH_ID else pyoxigraph.NamedNode(name)
+        out += [pyoxigraph.Quad(term(s), term(p), term(o), g) for s, p, o in triples]
+    return out
+
+
+def dataset_quads(dataset) -> list:
+    """An rdflib Dataset's quads as pyoxigraph quads."""
+    return oxigraph_quads((g.identifier, g) for g in dataset.graphs())
+
+
+def _served_quads(out_dir: Path, dataset=None, quads: list | None = None) -> list:
+    """The quads `kg.query.load_graph(out_dir)` gives, as pyoxigraph quads.
+
+    Given `dataset` (the build's own rdflib Dataset, the one written to out_dir/graph.trig; `quads`, the same
+    as pyoxigraph quads if the caller has them), graph.trig is not read back: only what load_graph adds to
+    the build's quads (the ontology graph, the candidates graph and each graph's entailments, by the same
+    functions) is made here. Without it, graph.trig is read by load_graph itself.
+    """
     import pyoxigraph
 
-    from kg.query import QueryError, load_graph
+    from kg.query import CANDIDATES, ONTOLOGY_GRAPH, QueryError, _add_candidates, load_graph
+
+    if dataset is None:
+        with warnings.catch_warnings():  # rdflib's TriG parser calls its own deprecated API
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"rdflib\.")
+            try:
+                return dataset_quads(load_graph(out_dir))
+            except QueryError as exc:  # one line, though a parser's message may span several
+                raise StoreError(" ".join(str(exc).split())) from None
+
+    from rdflib import Dataset
+
+    from kg.graph import load_ontology
+    from kg.reasoning import entailments, load_rules
+
+    rules = load_rules()
+    candidates = Dataset()
+    try:
+        _add_candidates(candidates, Path(out_dir) / "candidates.tsv", None)
+    except QueryError as exc:
+        raise StoreError(str(exc)) from None
+    graphs = [(ONTOLOGY_GRAPH, load_ontology()), (CANDIDATES, candidates.graph(CANDIDATES))]
+    added = graphs + [(name, entailments(graph, rules)) for name, graph in graphs]
+    added += [(g.identifier, entailments(g, rules)) for g in dataset.graphs() if len(g)]
+    return (dataset_quads(dataset) if quads is None else list(quads)) + oxigraph_quads(added)
+
+
+def write_store(out_dir: Path, dataset=None, quads: list | None = None) -> Path:
+    """(Re)make out/store/ from the build in out_dir, swapped in with one rename; return the RocksDB folder.
+
+    `kg build` passes its dataset (and its quads) so that nothing is read back (see `_served_quads`).
+    """
+    import pyoxigraph
 
     out_dir = Path(out_dir)
     if not (out_dir / GRAPH_FILE).is_file():
@@ -108,18 +187,10 @@ def write_store(out_dir: Path) -> Path:
     except OSError as exc:
         raise StoreError(f"{out_dir}: cannot write the store here ({exc.strerror})") from None
     try:
-        quads = stage / "dataset.nq"
-        with warnings.catch_warnings():  # rdflib's TriG parser and N-Quads writer call its own deprecated API
-            warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"rdflib\.")
-            try:
-                dataset = load_graph(out_dir)
-            except QueryError as exc:  # one line, though a parser's message may span several
-                raise StoreError(" ".join(str(exc).split())) from None
-            dataset.serialize(quads, format="nquads", encoding="utf-8")
-        del dataset
+        quads = _served_quads(out_dir, dataset, quads)
         store = pyoxigraph.Store(str(stage / DB_DIR))
-        store.bulk_extend(_with_union(pyoxigraph.parse(path=str(quads), format=pyoxigraph.RdfFormat.N_QUADS)))
-        quads.unlink()
+        store.bulk_extend(_with_union(quads))
+        del quads
         store.flush()
         store.optimize()
         del store  # release the RocksDB lock before the folder moves
