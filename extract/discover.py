@@ -22,7 +22,8 @@ from extract.records import EntityInfo
 LEXICON = Path(__file__).resolve().parent / "lang" / "en" / "organisations.json"
 LEXICON_FIELDS = {"heads": dict, "phrases": dict, "not_heads": list, "connectors": list, "complement": list,
                   "modifiers": list, "generic_modifiers": list, "concept_acronyms": list, "person_titles": list,
-                  "generic_adjectives": list, "not_words": list, "spellings": dict, "actor_verbs": list}
+                  "generic_adjectives": list, "not_words": list, "spellings": dict, "actor_verbs": list,
+                  "agency_prefixes": list, "agency_heads": list}
 # How sure each way of finding an organisation is (the share of right ones on the development reports is
 # what these were set from; they order the evidence, they are not probabilities of a calibrated model).
 CONFIDENCE = {"acronym-definition": 0.9, "name-shape": 0.8, "acronym-initials": 0.75, "list-slot": 0.65,
@@ -58,6 +59,8 @@ class OrgLexicon:
     not_words: frozenset
     spellings: dict
     actor_verbs: frozenset = frozenset()
+    agency_prefixes: tuple = ()
+    agency_heads: frozenset = frozenset()
 
     def head_kind(self, word: str) -> str | None:
         """The kind a head noun gives, plurals read through their singular ("Ministries" -> ministry)."""
@@ -96,6 +99,7 @@ def load_org_lexicon(path: Path = LEXICON) -> OrgLexicon:
         generic_adjectives=low(data["generic_adjectives"]), not_words=low(data["not_words"]),
         spellings={k.lower(): v.lower() for k, v in data["spellings"].items()},
         actor_verbs=low(data["actor_verbs"]),
+        agency_prefixes=tuple(p.lower() for p in data["agency_prefixes"]), agency_heads=low(data["agency_heads"]),
     )
 
 
@@ -234,9 +238,11 @@ def _pieces(run: list, scan: _Scan, lex: OrgLexicon) -> list[_Name]:
     for part in parts:
         # "Ministry of Health and Population": the right side alone is no name, so it belongs to the left;
         # "X and the Y" joins two noun phrases.
-        if pending and part and part[0].lower_ != "the" and (
+        continues = part and part[0].lower_ == "the" and _qualify(part, scan, lex) is None and any(
+            t.lower_ in lex.complement for t in part[2:])    # "... for Gender Equality and the Empowerment of Women"
+        if continues or (pending and part and part[0].lower_ != "the" and (
                 _qualify(part, scan, lex) is None
-                or (_qualify(pending, scan, lex) is None and not any(t is not None and t.i in scan.entity_at for t in pending))):
+                or (_qualify(pending, scan, lex) is None and not any(t is not None and t.i in scan.entity_at for t in pending)))):
             pending = pending + [None] + part     # "Real Estate and Registration Department"
             continue
         if pending:
@@ -285,6 +291,10 @@ def _qualify(toks: list, scan: _Scan, lex: OrgLexicon) -> str | None:
     first_comp = next((k for k, t in enumerate(toks) if k > 0 and t.lower_ in lex.complement), len(toks))
     head_zone = toks[:first_comp]
     head = head_zone[-1]
+    text = " ".join(t.lower_ for t in toks)
+    if head.lower_ in lex.agency_heads and any(text.startswith(p + " ") for p in lex.agency_prefixes) \
+            and _cap(head) and scan.entity_at.get(head.i) is None:
+        return "un_agency"               # "United Nations Human Settlements Programme"
     if scan.entity_at.get(head.i) is not None or head.lower_ in lex.not_heads:
         return None
     text = " ".join(t.lower_ for t in toks)

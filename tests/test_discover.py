@@ -118,3 +118,11 @@ def test_a_later_short_form_of_a_persons_name_is_that_person(tmp_path, extractor
     record = _record(tmp_path, extractor, text)
     people = {e.label for e in record.entities.values() if e.kind == "person"}
     assert "Mohammed Hussein Bahr Karim" in people and "Bahr Karim" not in people
+
+
+def test_a_un_programme_is_an_agency_though_a_programme_is_no_organisation(tmp_path, extractor):
+    text = ("In Peru, UNICEF met the United Nations Human Settlements Programme. The Water Programme of "
+            "the city was reviewed.\n")
+    found = _discovered(_record(tmp_path, extractor, text))
+    assert found["United Nations Human Settlements Programme"].kind == "un_agency"
+    assert "Water Programme" not in found
