@@ -10,6 +10,7 @@ OUT    ?= out
 
 run: setup
 	$(BIN)/kg build --out $(OUT)
+	@echo "kg is $(BIN)/kg; to type kg alone: source $(BIN)/activate"
 
 test: setup system-deps
 	$(BIN)/python -m pytest

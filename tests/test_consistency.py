@@ -205,4 +205,14 @@ def test_every_command_and_query_is_in_the_readme():
     for q in list_queries():
         name = getattr(q, "name", None) or (q["name"] if isinstance(q, dict) else q[0])
         assert f"`{name}`" in readme, name
+        # the README's table row says the question and the parameters the query's own header declares
+        params = ", ".join(f"`{p.name}`" for p in q.parameters) or "—"
+        assert f"| `{name}` | {q.question} | {params} |" in readme, name
+    assert sorted(p.stem for p in (ROOT / "queries").glob("*.rq")) == sorted(q.name for q in list_queries())
     assert "make run" in readme and "make test" in readme
+    import typer.main
+
+    for name, command in typer.main.get_command(app).commands.items():   # every option is documented
+        for p in command.params:   # a flag pair (--questions/--no-questions) is documented by either form
+            forms = [o for o in p.opts + p.secondary_opts if o.startswith("--")]
+            assert not forms or any(o in readme for o in forms), f"kg {name} {forms}"
