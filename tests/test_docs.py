@@ -409,12 +409,12 @@ def test_the_relations_table_is_what_the_build_holds(dataset):
 
 
 @pytest.mark.parametrize("row", ["`kg build missing.txt`", "`kg eval` before any build"])
-def test_bad_input_rows_print_the_line_the_readme_shows(own, row):
-    """A row of "Bad input, and what you see" whose input is a command: run where it applies (the copy with
-    no build), it prints exactly the README's line on stderr, nothing else, and exits with its code."""
+def test_bad_input_rows_print_the_line_the_readme_shows(tmp_path, row):
+    """A row of "Bad input, and what you see" whose input is a command: run where it applies (a project copy
+    with no build), it prints exactly the README's line on stderr, nothing else, and exits with its code."""
     line = next(l for l in README.read_text(encoding="utf-8").splitlines() if l.startswith(f"| {row} |"))
     cells = [c.strip() for c in line.strip("|").split(" | ")]
     command, shown, code = re.match(r"`([^`]+)`", cells[0]).group(1), cells[1][1:-1], int(cells[2])
-    got = run_as_written(Command(command, 0, None), own)
+    got = run_as_written(Command(command, 0, None), _project_copy(tmp_path / "project"))
     assert got.returncode == code
     assert got.stderr.splitlines() == [shown] and got.stdout == ""
