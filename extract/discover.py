@@ -122,7 +122,8 @@ class Found:
         return min(1.0, CONFIDENCE[self.how] + (0.05 if self.ner else 0.0))
 
 
-def _slug(text: str) -> str:
+def key_slug(text: str) -> str:
+    """The part of an entity key made from a name: "Ministry of Health" -> "ministry-of-health"."""
     return re.sub(r"[^a-z0-9]+", "-", strip_accents(text).lower()).strip("-")
 
 
@@ -512,7 +513,7 @@ def organisation_entities(found: list[Found], focus: tuple[str, ...]) -> dict[st
     out = {}
     country = focus[0].lower() if focus else None
     for f in found:
-        slug = _slug(f.label)
+        slug = key_slug(f.label)
         national = f.kind == "government_body" or not f.names
         key = f"org/{country}-{slug}" if national and country else f"org/{slug}"
         aliases = tuple(sorted((f.names | f.acronyms) - {f.label}))

@@ -12,7 +12,7 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 
-from extract.discover import discover_organisations, organisation_entities
+from extract.discover import discover_organisations, key_slug, organisation_entities
 from extract.gazetteer import ORGANISATION_KINDS, PLACE_KINDS, Gazetteer, load_gazetteer, strip_accents
 from extract.records import Candidate, EntityInfo, Mention, Sentence
 
@@ -152,10 +152,6 @@ def _mark_paragraphs(doc) -> None:
             doc[i + 1].is_sent_start = True
         elif i + 1 < len(doc) and doc[i + 1].text.startswith("•"):
             doc[i + 1].is_sent_start = True
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", strip_accents(text).lower()).strip("-")
 
 
 # Small words inside people's names ("Mohammed al-Tamim", "Tamim bin Hamad Al Thani").
@@ -301,7 +297,7 @@ def extract_entities(text: str, linker: Linker, section_of=lambda offset: None) 
         person = _person_span(ent) if not key and ent.label_ == "PERSON" else None
         if person is not None:
             ent = person
-            key = f"person/{_slug(ent.text)}"
+            key = f"person/{key_slug(ent.text)}"
             entities.setdefault(key, EntityInfo(key=key, kind="person", label=ent.text))
         if key:
             entities.setdefault(key, gaz.get(key))

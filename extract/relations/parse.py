@@ -123,7 +123,7 @@ class SentenceView:
                 break
             joined = joined or bool(_CONJUNCTION.search(gap))
             out.append(h)
-        out = _unique(out)
+        out = unique_by_key(out)
         # Names separated by commas alone are no list ("In cooperation with A, B distributed food"): a list
         # is joined by "and", "or", "&" or "/" somewhere, maybe after its last name ("A, B and their partners").
         joined = joined or bool(_LIST_TAIL.match(self.text[out[-1].cend:]))
@@ -177,15 +177,8 @@ class SentenceView:
         return None
 
     def clause_has_money(self, tok) -> bool:
-        root = tok
-        while root.head.i != root.i and root.dep_ not in ("ROOT",):
-            root = root.head
-        return any(t.ent_type_ == "MONEY" or t.lower_ in _MONEY_WORDS for t in _clause(tok))
-
-
-def _clause(tok):
-    """The tokens of the clause `tok` heads, with its arguments."""
-    return list(tok.subtree)
+        """Whether the clause `tok` heads names an amount or a money word."""
+        return any(t.ent_type_ == "MONEY" or t.lower_ in _MONEY_WORDS for t in tok.subtree)
 
 
 def _inside(child, tok) -> bool:
@@ -203,7 +196,8 @@ def _first_hit(view: SentenceView, tok, before: int | None = None) -> Hit | None
     return None
 
 
-def _unique(hits: list[Hit]) -> list[Hit]:
+def unique_by_key(hits: list) -> list:
+    """The hits in order, each entity once (the first of its mentions)."""
     out, keys = [], set()
     for h in hits:
         if h.key not in keys:

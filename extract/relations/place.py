@@ -53,7 +53,7 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
             continue
         keys = tuple(dict.fromkeys(p.key for p in group))
         out.append(Relation("activity", view.sent.index, actors[0], tuple(actors[1:]), places=keys,
-                            description=_describe(view, head), component=COMPONENT, cue=cue.lemma,
+                            description=_describe(view), component=COMPONENT, cue=cue.lemma,
                             confidence=cue.confidence))
     return out
 
@@ -89,6 +89,6 @@ def _situation(head, situations: set) -> bool:
     return False
 
 
-def _describe(view: SentenceView, head) -> str:
+def _describe(view: SentenceView) -> str:
     words = " ".join(view.text.split())
     return words if len(words.split()) <= 20 else " ".join(words.split()[:20]) + " …"

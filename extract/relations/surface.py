@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from extract.records import Mention, Relation, ReportRecord, Sentence
+from extract.relations.parse import unique_by_key
 from extract.resources import data_path
 from extract.themes import load_themes
 
@@ -273,7 +274,7 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
     # Membership: "X is a member of the UN system, including A, B or C".
     for m in _MEMBER.finditer(text):
         end = t.clause_end(m.end())
-        bodies = _unique([h for h in hits if m.end() <= h.start < end and h.kind in ORG_KINDS])
+        bodies = unique_by_key([h for h in hits if m.end() <= h.start < end and h.kind in ORG_KINDS])
         subject = t.subject(m.start(), consumed)
         bodies = [h for h in bodies if h.key != subject]
         consumed.update(id(h) for h in bodies)
@@ -302,12 +303,12 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
         head = text[m.end():segment[0].start] if segment else ""
         subject = t.subject(m.start(), consumed | {id(h) for h in segment})
         if _DONOR_WORD.search(head):
-            funders = _unique([h for h in segment if _can_fund(record, h, FUNDER_KINDS)])
+            funders = unique_by_key([h for h in segment if _can_fund(record, h, FUNDER_KINDS)])
             consumed.update(id(h) for h in funders)
             funders_seen.update(id(h) for h in funders)
             out += _fundings(i, funders, subject, desc, theme(text))
         else:
-            partners = _unique([h for h in segment if h.kind in ORG_KINDS and id(h) not in consumed])
+            partners = unique_by_key([h for h in segment if h.kind in ORG_KINDS and id(h) not in consumed])
             consumed.update(id(h) for h in partners)
             out += _partnerships(i, subject, partners, desc, theme(text))
     for m in _DONOR_LIST.finditer(text):
@@ -315,12 +316,12 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
                    and id(h) not in consumed and _can_fund(record, h, FUNDER_KINDS)]
         consumed.update(id(h) for h in funders)
         funders_seen.update(id(h) for h in funders)
-        out += _fundings(i, _unique(funders), t.subject(m.start(), consumed), t.describe(m.start()), theme(text))
+        out += _fundings(i, unique_by_key(funders), t.subject(m.start(), consumed), t.describe(m.start()), theme(text))
 
     # Peers: "multi-agency (FAO, WFP, UNICEF) programmes", "the UNHCR/AMSS assessment".
     for m in _PEERS.finditer(text):
         close = text.find(")", m.end())
-        peers = _unique([h for h in hits if m.end() <= h.start < (close if close > 0 else len(text)) and h.kind in ORG_KINDS])
+        peers = unique_by_key([h for h in hits if m.end() <= h.start < (close if close > 0 else len(text)) and h.kind in ORG_KINDS])
         if len(peers) >= 2:
             consumed.update(id(h) for h in peers)
             out.append(Relation("partnership", i, None, tuple(h.key for h in peers), theme(text), description=t.describe(m.start())))
@@ -356,7 +357,7 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
 
 def _donor_list(sent: Sentence, hits: list[_Hit], reporter: str | None) -> list[Relation]:
     """Every funder named in the sentence that follows a "Donors:" heading funds the reporting organisation."""
-    funders = _unique([h for h in hits if h.kind in FUNDER_KINDS])
+    funders = unique_by_key([h for h in hits if h.kind in FUNDER_KINDS])
     return _fundings(sent.index, funders, reporter, "listed as a donor", None)
 
 
@@ -375,7 +376,7 @@ def _fundings(i, funders, recipient, desc, theme) -> list[Relation]:
     if not recipient:
         return []
     return [Relation("funding", i, h.key, (recipient,), theme, description=desc)
-            for h in _unique(funders) if h.key != recipient]
+            for h in unique_by_key(funders) if h.key != recipient]
 
 
 def _partnerships(i, subject, partners, desc, theme) -> list[Relation]:
@@ -383,7 +384,7 @@ def _partnerships(i, subject, partners, desc, theme) -> list[Relation]:
     if not subject:
         return []
     return [Relation("partnership", i, subject, (h.key,), theme, description=desc)
-            for h in _unique(partners) if h.key != subject]
+            for h in unique_by_key(partners) if h.key != subject]
 
 
 def _can_fund(record: ReportRecord, h: _Hit, kinds: frozenset) -> bool:
@@ -391,15 +392,6 @@ def _can_fund(record: ReportRecord, h: _Hit, kinds: frozenset) -> bool:
         return True
     info = record.entities.get(h.key)
     return (info is not None and any(k in kinds for k in info.extra_kinds)) or (h.demonym and "country" in kinds)
-
-
-def _unique(hits: list[_Hit]) -> list[_Hit]:
-    out, keys = [], set()
-    for h in hits:
-        if h.key not in keys:
-            keys.add(h.key)
-            out.append(h)
-    return out
 
 
 def _list_at(hits: list[_Hit], text: str, pos: int, kinds, lead: re.Pattern = _LIST_GAP) -> list[_Hit]:
@@ -496,7 +488,7 @@ def _activities(record: ReportRecord, sent: Sentence, t: _Text, funders: set[int
         clause = text[start:end]
         if not inside or not _ACTION.search(_PARENS.sub("", clause)):
             continue
-        actors = [h.key for h in _unique([h for h in t.hits if start <= h.start < end and h.kind in ORG_KINDS
+        actors = [h.key for h in unique_by_key([h for h in t.hits if start <= h.start < end and h.kind in ORG_KINDS
                                           and id(h) not in funders])]
         if t.reporter and t.reporter in actors:
             actors = [t.reporter] + [k for k in actors if k != t.reporter]
