@@ -97,3 +97,67 @@ def test_names_in_parentheses_are_a_member_s_other_names_not_members(tmp_path, e
     pairs = _pairs({r for r in rels if r[3] == "partnership"}, "partnership")   # the parse component's
     assert frozenset(("FAO", "UNICEF")) in pairs and frozenset(("UNICEF", "Andean Water Institute")) in pairs
     assert not any("WFP" in p for p in pairs)
+
+
+def test_a_subject_list_split_by_a_phrase_acts_together_when_the_adverb_says_so(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Peru, the Andean Water Institute in Lima and the Ministry of Water are jointly "
+                         "reviewing the gaps.\n")
+    assert frozenset(("Andean Water Institute", "Ministry of Water")) in _pairs(rels, "partnership")
+    assert any(c == "partnership" and cue == "jointly" for _, _, _, c, cue in rels)
+
+
+def test_work_done_through_an_organisation_makes_it_a_partner(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Peru, UNICEF provides electoral training through the National Electoral Commission.\n")
+    assert frozenset(("UNICEF", "National Electoral Commission")) in _pairs(rels, "partnership")
+    assert any(c == "partnership" and cue == "through" for _, _, _, c, cue in rels)
+
+
+def test_a_handover_to_an_organisation_far_from_its_verb(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Peru, UNICEF began the process of transferring its tasks, where possible, to the "
+                         "Andean Water Institute.\n")
+    assert frozenset(("UNICEF", "Andean Water Institute")) in _pairs(rels, "partnership")
+
+
+def test_only_the_clause_in_the_future_is_an_intention(tmp_path, extractor):
+    # a retrospective note: the relative clause's "will" does not make the handover an intention...
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Peru, UNICEF handed over the warehouses to the Andean Water Institute, which will "
+                         "run them from January.\n")
+    assert frozenset(("UNICEF", "Andean Water Institute")) in _pairs(rels, "partnership")
+    # ...while a main clause in the future is one
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Peru, UNICEF will work with the Andean Water Institute next year.\n")
+    assert not _pairs({r for r in rels if r[3] != "surface"}, "partnership")
+
+
+def test_allocation_lines_follow_the_funder_named_before_them(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Peru, the Green Climate Fund has allocated up to US$9 million for the drought "
+                         "response.\n\nThe sectors are: 1) Food: $3.8 million (WFP) 2) Health: $1.15 million "
+                         "(WHO / UNICEF)\n")
+    funding = {(s, objs) for k, s, objs, c, _ in rels if k == "funding" and c == "funding"}
+    assert {("Green Climate Fund", ("WFP",)), ("Green Climate Fund", ("WHO",)),
+            ("Green Climate Fund", ("UNICEF",))} <= funding
+    # without a funder named before them, an amount in brackets is no funding
+    rels, _ = _relations(tmp_path, extractor, "In Peru, the sectors are: 1) Food: $3.8 million (WFP)\n")
+    assert not [r for r in rels if r[0] == "funding"]
+
+
+def test_an_allocation_for_the_funder_s_own_act_has_no_default_recipient(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "UNICEF Peru note.\n\nIn Peru, the Ministry of Water allocated US$3 million to reopen "
+                         "the old camp.\n")
+    assert not [r for r in rels if r[0] == "funding"]
+
+
+def test_having_a_plan_somewhere_is_a_place_of_action(tmp_path, extractor):
+    _, record = _relations(tmp_path, extractor,
+                           "In Peru, FAO and WFP have anticipatory action plans for drought in Bolivia and "
+                           "Ecuador.\n")
+    acts = {(record.entities[a].label, record.entities[p].label)
+            for r in record.relations if r.kind == "activity" for a in (r.subject, *r.objects) if a
+            for p in r.places}
+    assert {("FAO", "Bolivia"), ("WFP", "Ecuador")} <= acts

@@ -10,7 +10,7 @@ fact says which component found it first, with which cue and how sure it is.
 from __future__ import annotations
 
 from extract.records import Relation, ReportRecord
-from extract.relations.surface import (_FUTURE, FUNDER_KINDS, ORG_KINDS, RelationError, find_reporting_org, is_plan,
+from extract.relations.surface import (FUNDER_KINDS, ORG_KINDS, RelationError, find_reporting_org, is_plan,
                                        load_demonyms, read_surface_relations)
 from extract.relations.place import PLACE_KINDS
 
@@ -53,9 +53,7 @@ def extract_relations(record: ReportRecord, gazetteer=None, doc=None) -> list[Re
               for a in (r.subject, *r.objects) if a for p in r.places}
     paid = {(r.sentence, frozenset((r.subject, *r.objects))) for r in relations if r.kind == "funding"}
     readers = _readers()
-    for view in sentence_views(record, doc, reporter, FUNDER_KINDS, PLACE_KINDS):
-        if not plan and _FUTURE.search(view.text):
-            continue
+    for view in sentence_views(record, doc, reporter, FUNDER_KINDS, PLACE_KINDS, plan):
         for name in COMPONENTS:
             for rel in readers[name](view):
                 ident = _identity(rel)

@@ -7,10 +7,15 @@ else the report's publisher.
 """
 from __future__ import annotations
 
+import re
+
 from extract.records import Relation
 from extract.relations.parse import Cue, SentenceView, load_cues, relation
 
 COMPONENT = "funding"
+# How many sentences after the funder's sentence an allocation line may follow it.
+ALLOCATION_REACH = 12
+_OPEN = re.compile(r"^\s*[(\[]\s*")
 _RECIPIENT_PREPS = frozenset({"to", "for", "towards"})
 # "X has/receives/includes funding from Y": the subject of these verbs is the recipient.
 _RECEIVING = frozenset({"receive", "get", "obtain", "have", "include", "secure", "mobilize", "mobilise", "benefit",
@@ -18,11 +23,16 @@ _RECEIVING = frozenset({"receive", "get", "obtain", "have", "include", "secure",
 
 
 def read_funding(view: SentenceView) -> list[Relation]:
-    verbs, froms = {}, {}
+    verbs, froms, allocations = {}, {}, []
     for cue in load_cues(COMPONENT):
-        (verbs if cue.slot == "verb" else froms)[cue.lemma] = cue
+        if cue.slot == "allocation":
+            allocations.append(cue)
+        else:
+            (verbs if cue.slot == "verb" else froms)[cue.lemma] = cue
     out: list[Relation] = []
     for tok in view.span:
+        if not view.stated(tok):
+            continue
         lemma = tok.lemma_.lower()
         cue = verbs.get(lemma)
         if cue and tok.pos_ == "VERB" and (not cue.money or view.clause_has_money(tok)):
@@ -41,7 +51,40 @@ def read_funding(view: SentenceView) -> list[Relation]:
                                 for g in c.children if g.dep_ == "nsubj"]     # "... allowed Y to equip"
                     recipients = [h.key for h in objects if h is not None]
                 recipients = recipients or ([view.reporter] if view.reporter else [])
+                _remember(view, [h.key for h in funders])
                 out += _fundings(view, [h.key for h in funders], recipients, cue)
+    if allocations:
+        out += _allocations(view, allocations[0])
+    return out
+
+
+def _remember(view: SentenceView, funders: list[str]) -> None:
+    """Keep the last funder the report named, for the allocation lines that follow it."""
+    if funders:
+        view.memory["funder"] = (view.sent.index, funders[0])
+
+
+def _allocations(view: SentenceView, cue: Cue) -> list[Relation]:
+    """Allocation lines: an amount with its recipient in brackets ("Health: $1.15 million (WHO / PAHO)"),
+    paid by the funder the report named last, a few sentences before; no funder in sight, no funding."""
+    last = view.memory.get("funder")
+    if last is None or view.sent.index - last[0] > ALLOCATION_REACH:
+        return []
+    funder = last[1]
+    out: list[Relation] = []
+    for ent in view.span.ents:
+        if ent.label_ != "MONEY":
+            continue
+        end = ent.end_char - view.sent.start
+        opened = _OPEN.match(view.text[end:])
+        if opened is None:
+            continue
+        first = next((h for h in view.hits if h.cstart == end + opened.end()), None)
+        if first is None:
+            continue
+        close = view.text.find(")" if opened.group().strip() == "(" else "]", first.cstart)
+        members = [h for h in view.hits if first.cstart <= h.cstart and (close < 0 or h.cend <= close)]
+        out += _fundings(view, [funder], [h.key for h in members if h.kind != "country"], cue)
     return out
 
 
@@ -54,7 +97,11 @@ def _verb(view: SentenceView, verb, cue: Cue) -> list[Relation]:
     named_other = False
     funders: list[str] = []
     recipients: list[str] = []
-    for child in verb.children:
+    children = list(verb.children)
+    if verb.dep_ == "conj" and not any(c.dep_ in ("nsubj", "nsubjpass") for c in children):
+        # "X has pre-arranged ...", "X reviewed and approved ...": the first verb's subject is this one's
+        children += [c for c in verb.head.children if c.dep_ in ("nsubj", "nsubjpass", "auxpass")]
+    for child in children:
         if passive and child.dep_ == "agent":
             funders = [h.key for h in view.list_after(child)]
         if not passive and child.dep_ == "nsubj":
@@ -80,8 +127,12 @@ def _verb(view: SentenceView, verb, cue: Cue) -> list[Relation]:
             hit = view.hit_in(child)
             if hit is not None:
                 recipients.append(hit.key)
+    _remember(view, funders)
     if not funders and not passive:
         return []
+    if not recipients and any(c.dep_ in ("advcl", "xcomp") and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)
+                              for c in verb.children):
+        named_other = True               # "allocated 5 billion dinars to reopen the camp": paid for its own act
     if not recipients and view.reporter and not named_other:
         recipients = [view.reporter]
     return _fundings(view, funders, recipients, cue)

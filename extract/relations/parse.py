@@ -19,8 +19,11 @@ _LIST_GAP = re.compile(r"^(?:[\s,/&()]|\([^()]{0,80}\)|\b(?:and|or|the|as well a
 _CONJUNCTION = re.compile(r"\b(?:and|or|as well as)\b|[&/]", re.IGNORECASE)
 _LIST_TAIL = re.compile(r"^(?:\s*\([^()]{0,80}\))?\s*,?\s*(?:and|or|as well as)\b", re.IGNORECASE)
 _LEAD_GAP = re.compile(r"^(?:\s|\b(?:the|its|their|our|national|local|partner)\b)*$", re.IGNORECASE)
+_FUTURE_AUX = frozenset({"will", "shall", "'ll"})
+_INTENT_VERBS = frozenset({"plan", "intend", "aim"})
+# "budget" is no money word: "in line with the Budget Law" names a law, "approved the budget" no payment.
 _MONEY_WORDS = frozenset({"funding", "fund", "funds", "grant", "contribution", "allocation", "financing", "donation",
-                          "budget", "us$", "$", "usd", "eur", "chf", "€", "million", "billion", "dollar", "dollars"})
+                          "us$", "$", "usd", "eur", "chf", "€", "million", "billion", "dollar", "dollars"})
 
 
 class CueError(ValueError):
@@ -83,6 +86,8 @@ class SentenceView:
     hits: list[Hit]                   # organisations and funders, in text order
     reporter: str | None
     place_hits: list[Hit] = field(default_factory=list)   # places named, in text order (not demonyms)
+    plan: bool = False                # the report is a plan: what it says will be done is its content
+    memory: dict = field(default_factory=dict)   # what a component keeps from one sentence of the report to the next
     org_at: dict[int, Hit] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -176,6 +181,29 @@ class SentenceView:
             a = a.head
         return None
 
+    def stated(self, tok) -> bool:
+        """Whether the clause of `tok` states a fact the graph may hold: anything in a plan, else what is
+        not said in the future tense."""
+        return self.plan or not self.future(tok)
+
+    def future(self, tok) -> bool:
+        """Whether the clause `tok` stands in speaks of the future ("will support", "plans to fund"): in a
+        report that is no plan, an intention, not yet a relation. Only `tok`'s own clause counts, not a
+        relative clause elsewhere in the sentence ("..., which will take charge of them")."""
+        a = tok
+        for _ in range(12):
+            if a.pos_ in ("VERB", "AUX"):
+                if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _FUTURE_AUX for c in a.children):
+                    return True
+                if a.dep_ == "xcomp" and a.head.lemma_.lower() in _INTENT_VERBS:
+                    return True
+                if a.dep_ not in ("xcomp", "conj", "pcomp", "prep", "pobj", "dobj", "amod", "compound"):
+                    return False            # the clause's own verb: above it is another clause
+            if a.head.i == a.i:
+                return False
+            a = a.head
+        return False
+
     def clause_has_money(self, tok) -> bool:
         """Whether the clause `tok` heads names an amount or a money word."""
         return any(t.ent_type_ == "MONEY" or t.lower_ in _MONEY_WORDS for t in tok.subtree)
@@ -212,9 +240,11 @@ def relation(kind: str, view: SentenceView, subject: str | None, objects, compon
                     component=component, cue=cue.lemma, confidence=cue.confidence)
 
 
-def sentence_views(record: ReportRecord, doc, reporter: str | None, kinds: frozenset, place_kinds: frozenset):
+def sentence_views(record: ReportRecord, doc, reporter: str | None, kinds: frozenset, place_kinds: frozenset,
+                   plan: bool = False):
     """A view per sentence of `doc` that names an organisation of `kinds` or a place of `place_kinds`."""
     by_sentence: dict[int, list] = {}
+    memory: dict = {}
     for m in record.mentions:
         info = record.entities.get(m.key)
         if info is None:
@@ -239,4 +269,4 @@ def sentence_views(record: ReportRecord, doc, reporter: str | None, kinds: froze
                 hits.append(hit)
             if info.kind in place_kinds:
                 places.append(hit)
-        yield SentenceView(record, sent, span, hits, reporter, places)
+        yield SentenceView(record, sent, span, hits, reporter, places, plan, memory)

@@ -8,9 +8,11 @@ B and C" (each is a partner of the clause's actor), "support to X", "supported X
 from __future__ import annotations
 
 from extract.records import Relation
-from extract.relations.parse import Cue, SentenceView, load_cues, relation
+from extract.relations.parse import Cue, SentenceView, load_cues, relation, unique_by_key
+from extract.relations.surface import FUND_KINDS
 
 COMPONENT = "partnership"
+_CHANNEL_PREPS = frozenset({"through", "via"})
 
 
 def read_partnerships(view: SentenceView) -> list[Relation]:
@@ -20,6 +22,8 @@ def read_partnerships(view: SentenceView) -> list[Relation]:
     out: list[Relation] = []
     for tok in view.span:
         low = tok.lower_
+        if not view.stated(tok):
+            continue
         if low == "with":
             cue = cues.get((tok.head.lemma_.lower(), "with")) or cues.get((tok.head.lower_, "with"))
             if cue:
@@ -29,9 +33,14 @@ def read_partnerships(view: SentenceView) -> list[Relation]:
                 if not actors and len(peers) >= 2:   # "the model was developed in partnership with A, B and C"
                     out.append(relation("partnership", view, None, [h.key for h in peers], COMPONENT, cue))
                 out += _pairs(view, actors, partners, cue)
-        elif low == "to" and tok.head.lemma_.lower() in {c[0] for c in cues if c[1] == "to"}:
-            cue = cues[(tok.head.lemma_.lower(), "to")]
+        elif low == "to" and tok.dep_ == "prep" and (cue := _to_cue(tok, cues)) is not None:
             out += _pairs(view, _actors_or_reporter(view, tok), view.list_after(tok), cue)
+        elif low in _CHANNEL_PREPS and (low, "channel") in cues and tok.dep_ == "prep":
+            # "assistance through the Commission": the organisation the actor works through is its partner;
+            # a fund it works through pays (the funding component reads that)
+            partners = [h for h in view.list_after(tok) if h.kind not in FUND_KINDS]
+            actors = [h.key for h in view.actors(tok)]
+            out += _pairs(view, actors, partners, cues[(low, "channel")])
         elif low == "between" and ("between", "between") in cues:
             members = [h for h in view.list_after(tok) if h.kind != "country"]
             if len(members) >= 2:
@@ -51,8 +60,25 @@ def read_partnerships(view: SentenceView) -> list[Relation]:
                     members = [h for h in view.list_after(child) if h.kind != "country"]
                     if len(members) >= 2:
                         out.append(relation("partnership", view, None, [h.key for h in members], COMPONENT, cue))
-    out += _joint_subjects(view, {lemma: cue for (lemma, slot), cue in cues.items() if slot == "subject"})
+    out += _joint_subjects(view, {lemma: cue for (lemma, slot), cue in cues.items() if slot == "subject"},
+                           {lemma: cue for (lemma, slot), cue in cues.items() if slot == "adverb"})
     return out
+
+
+def _to_cue(tok, cues: dict) -> Cue | None:
+    """The cue of a "to" phrase: its head ("support to X"), or, when the parse hangs the phrase on a verb
+    further up ("began the process of transferring tasks, where possible, to X"), the nearest cue word
+    between that verb and "to"."""
+    head = tok.head
+    cue = cues.get((head.lemma_.lower(), "to"))
+    if cue is not None or head.pos_ not in ("VERB", "AUX"):
+        return cue
+    for t in reversed(head.doc[head.i + 1:tok.i]):
+        if t.dep_ in ("relcl", "ccomp", "advcl") or t.lower_ in (";", "which", "who"):
+            return None
+        if t.pos_ in ("VERB", "NOUN") and (cue := cues.get((t.lemma_.lower(), "to"))) is not None:
+            return cue
+    return None
 
 
 def _actors_or_reporter(view: SentenceView, tok) -> list[str]:
@@ -71,24 +97,31 @@ def _pairs(view: SentenceView, actors: list[str], partners, cue: Cue) -> list[Re
     return out
 
 
-def _joint_subjects(view: SentenceView, subjects: dict) -> list[Relation]:
-    """A list of two or more organisations as the subject of an action: they act together."""
+def _joint_subjects(view: SentenceView, subjects: dict, adverbs: dict) -> list[Relation]:
+    """Two or more organisations as the subject of an action verb ("A and B launched", "A, B and C are
+    jointly assessing"), or of any verb an adverb of acting together modifies: they act together. The
+    subject is the written list ("A, B (C) and D") joined with the parse's conjuncts ("the A in X and the
+    B", where a phrase stands between the names)."""
     out = []
     done: set = set()
-    for hit in view.hits:
-        if hit.key in done:
+    for verb in view.span:
+        if verb.pos_ not in ("VERB", "AUX") or not view.stated(verb):
             continue
-        members = view.group_of(hit)
-        done.update(h.key for h in members)
-        members = [h for h in members if h.kind != "country"]
-        if len(members) < 2:
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if subject is None:
             continue
-        for m in members:
-            root = view.span.doc[m.start:m.end].root
-            while root.dep_ in ("conj", "appos", "compound") and root.head.i != root.i:
-                root = root.head
-            cue = subjects.get(root.head.lemma_.lower())
-            if root.dep_ == "nsubj" and cue is not None and root.head.pos_ in ("VERB", "AUX"):
-                out.append(relation("partnership", view, None, [h.key for h in members], COMPONENT, cue))
-                break
+        cue = subjects.get(verb.lemma_.lower()) or next(
+            (adverbs[c.lower_] for c in verb.children if c.dep_ == "advmod" and c.lower_ in adverbs), None)
+        if cue is None:
+            continue
+        members = []
+        for t in (subject, *subject.conjuncts):
+            hit = view.org_at.get(t.i) or view.hit_in(t)      # "the A teams and B"
+            if hit is not None:
+                members += view.group_of(hit)
+        members = [h for h in unique_by_key(members) if h.kind != "country"]
+        key = frozenset(h.key for h in members)
+        if len(members) >= 2 and key not in done:
+            done.add(key)
+            out.append(relation("partnership", view, None, [h.key for h in members], COMPONENT, cue))
     return out

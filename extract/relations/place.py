@@ -18,12 +18,14 @@ _PLACE_GAP = re.compile(r"(?:[\s,]|\band\b|\bor\b|\bthe\b|\bof\b|\bas well as\b)
 
 
 def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
-    preps, situations = {}, set()
+    preps, situations, presence = {}, set(), set()
     for cue in load_cues(COMPONENT):
         if cue.slot == "prep":
             preps[cue.lemma] = cue
         elif cue.slot == "situation":
             situations.add(cue.lemma)
+        elif cue.slot == "presence":
+            presence.add(cue.lemma)
     doc = view.span.doc
     out: list[Relation] = []
     done: set[int] = set()
@@ -44,7 +46,7 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
         if head.i in view.org_at and view.org_at[head.i].kind not in PLACE_KINDS:
             actors = [view.org_at[head.i].key]            # "IFRC in Syria", "UNHCR in Iraq"
         else:
-            if _situation(head, situations):
+            if not view.stated(prep) or _situation(head, situations, presence):
                 continue
             # Only an actor the sentence names: a place of action credited to the publisher by default would
             # turn every situation sentence into the publisher's action.
@@ -72,20 +74,23 @@ def _same_list(view: SentenceView, first: Hit, other: Hit) -> bool:
     return True
 
 
-def _situation(head, situations: set) -> bool:
+def _situation(head, situations: set, presence: set = frozenset()) -> bool:
     """Whether the phrase hangs on a situation: a situation verb (or a mere "be"/"have"), or a situation noun
-    that no action verb governs ("cases in X"), climbing through nouns to the verb they serve."""
-    tok = head
+    that no action verb governs ("cases in X"), climbing through nouns to the verb they serve. Having a
+    plan, a programme or an office somewhere ("A and B have action plans in X") is a presence, no situation."""
+    tok, below = head, None
     for _ in range(6):
         lemma = tok.lemma_.lower()
         if tok.pos_ in ("VERB", "AUX"):
+            if lemma == "have" and below is not None and below.dep_ == "dobj" and below.lemma_.lower() in presence:
+                return False
             return (lemma in situations or lemma in ("be", "have")
                     or any(c.dep_ in ("advcl", "prep") and c.lemma_.lower() in situations for c in tok.children))
         if lemma in situations and tok.dep_ in ("nsubj", "nsubjpass", "ROOT", "attr"):
             return True
         if tok.head.i == tok.i:
             return lemma in situations
-        tok = tok.head
+        tok, below = tok.head, tok
     return False
 
 
