@@ -7,14 +7,13 @@ Lines, one entity per line, so adding an organisation is a one-line change.
 """
 from __future__ import annotations
 
-import csv
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from extract.errors import DataError, check_fields, read_jsonl, read_tsv
 from extract.records import EntityInfo
 from extract.resources import data_path
 
@@ -34,8 +33,17 @@ ORGANISATION_KINDS = frozenset({
 PLACE_KINDS = frozenset({"country", "region", "supranational_region", "place_local"})
 
 
-class GazetteerError(ValueError):
+class GazetteerError(DataError):
     """A gazetteer file is malformed."""
+
+
+# The fields of an entry of the JSON Lines files, and their types ([str]: a list of texts).
+ENTRY_FIELDS = {"id": str, "kind": str, "label": str}
+ENTRY_OPTIONAL = {"aliases": [str], "wikidata": str, "iati": str, "country": str, "number": int, "iri": str,
+                  "short_title": str, "description": str}
+PLACE_FIELDS = {"code": str}
+PLACE_OPTIONAL = {"label": str, "aliases": [str], "exclude": [str], "wikidata": str, "iati": str, "donor": bool}
+TOWN_COLUMNS = ("geonames", "name", "region", "lat", "lon", "population", "aliases")
 
 
 @dataclass
@@ -151,20 +159,11 @@ def name_variants(names: list[str]) -> list[str]:
 
 
 def _read_jsonl(path: Path) -> list[dict]:
+    """The entries of one JSON Lines file, each checked for its fields and their types."""
     rows = []
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise GazetteerError(f"{path}:{n}: not valid JSON ({exc.msg}); each line must be one JSON object") from None
-            for required in ("id", "kind", "label"):
-                if required not in row:
-                    raise GazetteerError(f"{path}:{n}: missing field {required!r}")
-            rows.append(row)
+    for n, row in read_jsonl(path, GazetteerError):
+        check_fields(path, n, row, ENTRY_FIELDS, GazetteerError, ENTRY_OPTIONAL)
+        rows.append({**row, "_line": n})
     return rows
 
 
@@ -192,7 +191,7 @@ def load_gazetteer(folder: Path | None = None) -> Gazetteer:
     if national.exists():
         for row in _read_jsonl(national):
             if not row.get("country"):
-                raise GazetteerError(f"{national}: entry {row['id']!r} needs a 'country' (ISO alpha-2)")
+                raise GazetteerError(f"{national}:{row['_line']}: entry {row['id']!r} needs a 'country' (ISO alpha-2)")
             info = _entry(row)
             gaz.entities[info.key] = info
             gaz.scope[info.key] = row["country"]
@@ -200,11 +199,9 @@ def load_gazetteer(folder: Path | None = None) -> Gazetteer:
     extra = {}
     places = folder / PLACES_FILE
     if places.exists():
-        with places.open(encoding="utf-8") as f:
-            for line in f:
-                if line.strip():
-                    row = json.loads(line)
-                    extra[row["code"]] = row
+        for n, row in read_jsonl(places, GazetteerError):
+            check_fields(places, n, row, PLACE_FIELDS, GazetteerError, PLACE_OPTIONAL)
+            extra[row["code"]] = row
     for c in pycountry.countries:
         x = extra.get(c.alpha_2, {})
         label = getattr(c, "common_name", None) or c.name
@@ -234,20 +231,21 @@ def load_gazetteer(folder: Path | None = None) -> Gazetteer:
 def _read_towns(path: Path, country: str, taken: set[str]) -> list[EntityInfo]:
     """Towns of one country's file. A name another entry has (a region, an organisation, a country) or that a
     more populous town of the country already took is not the town's: the file lists towns by population."""
-    out, used, n = [], set(taken), 1
-    try:
-        with path.open(encoding="utf-8", newline="") as f:
-            for n, row in enumerate(csv.DictReader(f, delimiter="\t"), 2):
-                names = [m for m in (row["name"], *filter(None, row["aliases"].split("|"))) if fold(m) not in used]
-                if not names or names[0] != row["name"]:
-                    continue
-                used.update(fold(m) for m in names)
-                out.append(EntityInfo(
-                    key=f"place/gn{row['geonames']}", kind="place_local", label=row["name"], aliases=tuple(names[1:]),
-                    country=country, region=row["region"] or None, geonames=row["geonames"],
-                    lat=float(row["lat"]), lon=float(row["lon"]),
-                ))
-    except (KeyError, ValueError, TypeError) as exc:
-        raise GazetteerError(f"{path}:{n}: bad town row ({exc}); expected columns geonames, name, region, lat, "
-                             f"lon, population, aliases; regenerate with scripts/make_towns.py") from None
+    out, used = [], set(taken)
+    fix = "regenerate it with scripts/make_towns.py"
+    for n, row in read_tsv(path, TOWN_COLUMNS, GazetteerError, fix, comments=False):
+        try:
+            lat, lon = float(row["lat"]), float(row["lon"])
+        except ValueError:
+            raise GazetteerError(f"{path}:{n}: lat {row['lat']!r} and lon {row['lon']!r} must be numbers; {fix}") from None
+        if not row["geonames"].isdigit() or not row["name"].strip():
+            raise GazetteerError(f"{path}:{n}: a town needs its GeoNames number and a name; {fix}")
+        names = [m for m in (row["name"], *filter(None, row["aliases"].split("|"))) if fold(m) not in used]
+        if not names or names[0] != row["name"]:
+            continue
+        used.update(fold(m) for m in names)
+        out.append(EntityInfo(
+            key=f"place/gn{row['geonames']}", kind="place_local", label=row["name"], aliases=tuple(names[1:]),
+            country=country, region=row["region"] or None, geonames=row["geonames"], lat=lat, lon=lon,
+        ))
     return out

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from extract.errors import DataError, line_of, read_data_text
+
 __all__ = ["MetaError", "ReportMeta", "meta_path", "read_meta"]
 
 SUFFIX = ".meta.json"
@@ -28,7 +30,7 @@ _IRI_FORBIDDEN = re.compile(r"[\s<>\"{}|\\^`]")
 _MAX_TEXT = 500
 
 
-class MetaError(ValueError):
+class MetaError(DataError):
     """A report's .meta.json file cannot be used; the message names the file and the field."""
 
 
@@ -53,29 +55,30 @@ def read_meta(report: Path) -> ReportMeta:
     path = meta_path(report)
     if not path.is_file():
         return ReportMeta()
+    text = read_data_text(path, MetaError, "fix the file, or delete it to build without metadata")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise MetaError(f"{path}: is not UTF-8 text") from None
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise MetaError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+        raise MetaError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}, column {exc.colno})") from None
     if not isinstance(data, dict):
-        raise MetaError(f"{path}: must hold one JSON object, like {{\"title\": \"...\"}}")
+        raise MetaError(f"{path}:1: must hold one JSON object, like {{\"title\": \"...\"}}")
     fields = ReportMeta.__dataclass_fields__
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise MetaError(f"{path}: unknown field {unknown[0]!r}; the fields are {', '.join(fields)}")
+        raise MetaError(f"{path}:{line_of(text, unknown[0])}: unknown field {unknown[0]!r}; the fields are "
+                        f"{', '.join(fields)}")
+    at = {name: f"{path}:{line_of(text, name)}" for name in fields}     # where each field is written
     return ReportMeta(
-        title=_text(path, data, "title"),
-        publisher=_text(path, data, "publisher"),
-        year=_year(path, data.get("year")),
-        issued=_issued(path, data.get("issued")),
-        url=_url(path, data.get("url")),
-        language=_language(path, data.get("language")),
+        title=_text(at["title"], data, "title"),
+        publisher=_text(at["publisher"], data, "publisher"),
+        year=_year(at["year"], data.get("year")),
+        issued=_issued(at["issued"], data.get("issued")),
+        url=_url(at["url"], data.get("url")),
+        language=_language(at["language"], data.get("language")),
     )
 
 
-def _text(path: Path, data: dict, name: str) -> str | None:
+def _text(path: str, data: dict, name: str) -> str | None:
     value = data.get(name)
     if value is None:
         return None
@@ -87,7 +90,7 @@ def _text(path: Path, data: dict, name: str) -> str | None:
     return value
 
 
-def _year(path: Path, value) -> int | None:
+def _year(path: str, value) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not 1900 <= value <= 2200:
@@ -95,7 +98,7 @@ def _year(path: Path, value) -> int | None:
     return value
 
 
-def _issued(path: Path, value) -> str | None:
+def _issued(path: str, value) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not _ISSUED.fullmatch(value):
@@ -108,7 +111,7 @@ def _issued(path: Path, value) -> str | None:
     return value
 
 
-def _url(path: Path, value) -> str | None:
+def _url(path: str, value) -> str | None:
     if value is None:
         return None
     parts = urlsplit(value) if isinstance(value, str) else None
@@ -117,7 +120,7 @@ def _url(path: Path, value) -> str | None:
     return value
 
 
-def _language(path: Path, value) -> str | None:
+def _language(path: str, value) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not _LANGUAGE.fullmatch(value):

@@ -6,6 +6,8 @@ import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
+from extract.errors import KGError
+
 # Fewer visible characters than this per page means there is no text layer to read.
 MIN_CHARS_PER_PAGE = 40
 SENTENCE_END = re.compile(r"[.!?:;]\s*$")
@@ -13,7 +15,7 @@ SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 NUMBERED_ITEM = re.compile(r"^[A-Z][A-Za-z]*(?: [A-Z][A-Za-z]*){0,3} \d{1,2}[a-z]?:")
 
 
-class PdfError(ValueError):
+class PdfError(KGError, ValueError):
     """A PDF cannot be read as a report."""
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extract.entities import Linker, extract_entities, load_nlp
+from extract.errors import KGError
 from extract.gazetteer import Gazetteer, load_gazetteer, strip_accents
 from extract.metadata import MetaError, read_meta
 from extract.records import EntityInfo, Mention, ReportRecord
@@ -22,7 +23,7 @@ from extract.text import clean
 MAX_BYTES = 20 * 1024 * 1024
 
 
-class ReportError(ValueError):
+class ReportError(KGError, ValueError):
     """A report file cannot be read or holds no text."""
 
 
@@ -44,8 +45,25 @@ class Extractor:
 
 
 def load_extractor(gazetteer: Gazetteer | None = None) -> Extractor:
+    """The pipeline, its data files read first: a broken one fails in a moment, before the model loads."""
+    gazetteer = gazetteer or load_gazetteer()
+    load_language_data()
     nlp, statistical = load_nlp()
-    return Extractor(Linker(nlp, gazetteer or load_gazetteer()), statistical)
+    return Extractor(Linker(nlp, gazetteer), statistical)
+
+
+def load_language_data() -> None:
+    """Read and check every data file extraction reads besides the gazetteer (each loader keeps what it read)."""
+    from extract.discover import load_org_lexicon
+    from extract.relations import COMPONENTS, load_demonyms
+    from extract.relations.parse import load_cues
+    from extract.themes import load_themes
+
+    load_themes()
+    load_demonyms()
+    load_org_lexicon()
+    for name in COMPONENTS:
+        load_cues(name)
 
 
 def report_slug(path: Path) -> str:

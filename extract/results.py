@@ -14,13 +14,14 @@ import bisect
 import re
 from collections import Counter
 
+from extract.errors import KGError
 from extract.records import Result, ReportRecord
 from extract.themes import outcome_spans
 
 __all__ = ["AmountError", "UNIT_NOUNS", "extract_results", "parse_amount", "read_numbers", "report_year"]
 
 
-class AmountError(ValueError):
+class AmountError(KGError, ValueError):
     """A text is not a number with an optional currency and scale word."""
 
 

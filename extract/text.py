@@ -41,6 +41,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from extract.errors import KGError
+
 __all__ = [
     "CleanText",
     "SpanError",
@@ -69,7 +71,7 @@ _LABEL_VALUE = re.compile(r":\s*[a-z0-9]")
 _MAX_HEADING_WORDS = 12
 
 
-class SpanError(ValueError):
+class SpanError(KGError, ValueError):
     """A span asked of `CleanText.to_original` is empty or outside the clean text."""
 
 

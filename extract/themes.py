@@ -7,12 +7,12 @@ as written, so it does not fire on "sam" or "art".
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from extract.errors import DataError, check_fields, read_jsonl
 from extract.records import ReportRecord, SdgLink, Theme, ThemeTie
 from extract.sections import extract_outcomes
 from extract.resources import data_path
@@ -20,8 +20,12 @@ from extract.resources import data_path
 THEMES_FILE = "themes.jsonl"
 
 
-class ThemeError(ValueError):
+class ThemeError(DataError):
     """The theme thesaurus is malformed."""
+
+
+THEME_FIELDS = {"id": str, "label": str, "terms": [str], "sdgs": [int]}
+THEME_OPTIONAL = {"targets": [str], "note": str, "goal_area": str}
 
 
 @dataclass(frozen=True)
@@ -79,19 +83,15 @@ def load_themes(path: Path | None = None) -> Thesaurus:
 def _load_themes(path: str) -> Thesaurus:
     themes: dict[str, ThemeEntry] = {}
     term_theme: dict[str, str] = {}
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            key = f"theme/{row['id']}"
-            entry = ThemeEntry(
-                key=key, label=row["label"], terms=tuple(row["terms"]),
-                sdgs=tuple(int(s) for s in row["sdgs"]), targets=tuple(row.get("targets", ())),
-                note=row.get("note", ""),
-            )
-        except (ValueError, KeyError, TypeError) as err:
-            raise ThemeError(f"{path}:{n}: not a theme entry ({err}); each line needs id, label, terms, sdgs") from err
+    for n, row in read_jsonl(path, ThemeError):
+        check_fields(path, n, row, THEME_FIELDS, ThemeError, THEME_OPTIONAL)
+        if not all(1 <= s <= 17 for s in row["sdgs"]):
+            raise ThemeError(f"{path}:{n}: 'sdgs' are goal numbers from 1 to 17; fix that line")
+        key = f"theme/{row['id']}"
+        entry = ThemeEntry(
+            key=key, label=row["label"], terms=tuple(row["terms"]), sdgs=tuple(row["sdgs"]),
+            targets=tuple(row.get("targets", ())), note=row.get("note", ""),
+        )
         if key in themes:
             raise ThemeError(f"{path}:{n}: theme {row['id']!r} is defined twice; merge the lines")
         themes[key] = entry
