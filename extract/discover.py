@@ -9,13 +9,13 @@ bare acronym ("with the IFRC and XYZ", "the XYZ teams"). Acronym, long form and 
 """
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from extract.errors import DataError, line_of, read_data_text, read_json
 from extract.gazetteer import strip_accents
 from extract.records import EntityInfo
 
@@ -40,7 +40,7 @@ _STAFF_NOUNS = frozenset({"team", "teams", "staff", "volunteer", "volunteers", "
 _SLOT_PREPS = frozenset({"with", "by", "between"})
 
 
-class DiscoveryError(ValueError):
+class DiscoveryError(DataError):
     """The organisation-name lexicon is malformed."""
 
 
@@ -74,22 +74,18 @@ class OrgLexicon:
 @lru_cache(maxsize=4)
 def load_org_lexicon(path: Path = LEXICON) -> OrgLexicon:
     """Read the organisation-name lexicon, checking every field a rule reads."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DiscoveryError(f"{path}: cannot be read ({exc}); restore it from the project") from None
-    except json.JSONDecodeError as exc:
-        raise DiscoveryError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); fix the file") from None
+    data = read_json(path, DiscoveryError)
     if not isinstance(data, dict):
-        raise DiscoveryError(f"{path}: must be one JSON object with the fields {', '.join(LEXICON_FIELDS)}")
+        raise DiscoveryError(f"{path}:1: must be one JSON object with the fields {', '.join(LEXICON_FIELDS)}")
     for name, typ in LEXICON_FIELDS.items():
         value = data.get(name)
+        where = lambda: f"{path}:{line_of(read_data_text(path, DiscoveryError), name)}"
         if not isinstance(value, typ):
-            raise DiscoveryError(f"{path}: field {name!r} is missing or not a {typ.__name__}; see the 'about' field")
+            raise DiscoveryError(f"{where()}: field {name!r} is missing or not a {typ.__name__}; see the 'about' field")
         items = value.items() if isinstance(value, dict) else ((v, "") for v in value)
         for k, v in items:
             if not isinstance(k, str) or not isinstance(v, str):
-                raise DiscoveryError(f"{path}: field {name!r} has a non-text entry {k!r}; entries are strings")
+                raise DiscoveryError(f"{where()}: field {name!r} has a non-text entry {k!r}; entries are strings")
     low = lambda xs: frozenset(x.lower() for x in xs)
     return OrgLexicon(
         heads={k.lower(): v for k, v in data["heads"].items()}, phrases={k.lower(): v for k, v in data["phrases"].items()},

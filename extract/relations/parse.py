@@ -5,12 +5,12 @@ Lists distribute ("with A, B and C"), the actor of a phrase is found by climbing
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from extract.errors import DataError, read_jsonl
 from extract.records import Relation, ReportRecord, Sentence
 
 CUE_FOLDER = Path(__file__).resolve().parents[1] / "lang" / "en" / "relations"
@@ -26,7 +26,7 @@ _MONEY_WORDS = frozenset({"funding", "fund", "funds", "grant", "contribution", "
                           "us$", "$", "usd", "eur", "chf", "€", "million", "billion", "dollar", "dollars"})
 
 
-class CueError(ValueError):
+class CueError(DataError):
     """A relation cue file is malformed."""
 
 
@@ -42,20 +42,8 @@ class Cue:
 def load_cues(name: str, folder: Path = CUE_FOLDER) -> tuple[Cue, ...]:
     """The cues of one component, from `lang/en/relations/<name>.jsonl` (first line: what the file is)."""
     path = Path(folder) / f"{name}.jsonl"
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CueError(f"{path}: cannot be read ({exc}); restore it from the project") from None
     cues = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CueError(f"{path}:{n}: not valid JSON ({exc.msg}); each line is one JSON object") from None
-        if not isinstance(row, dict):
-            raise CueError(f"{path}:{n}: each line must be a JSON object")
+    for n, row in read_jsonl(path, CueError):
         if "about" in row:
             continue
         lemma, slot, conf = row.get("lemma"), row.get("slot"), row.get("confidence")
@@ -214,14 +202,29 @@ def _inside(child, tok) -> bool:
 
 
 def _first_hit(view: SentenceView, tok, before: int | None = None) -> Hit | None:
-    """The first organisation (not a country) in `tok`'s subtree, before token `before` if given."""
+    """The first organisation (not a country) in `tok`'s subtree, before token `before` if given; not one
+    that only names whose document or operation the subject is ("this XYZ operation", "the XYZ request")."""
+    doc = view.span.doc
     for t in tok.subtree:
         if before is not None and t.i >= before:
             return None
         hit = view.org_at.get(t.i)
         if hit is not None and hit.kind != "country":
+            if hit.end < len(doc) and owns_document(doc[hit.end].lower_):
+                continue
             return hit
     return None
+
+
+def owns_document(word: str) -> bool:
+    """Whether `word`, right after an organisation's name, makes the name the owner of a document or an
+    operation rather than an actor (the 'document' cues of lang/en/relations/place.jsonl)."""
+    return word in _document_words()
+
+
+@lru_cache(maxsize=1)
+def _document_words() -> frozenset:
+    return frozenset(c.lemma for c in load_cues("place") if c.slot == "document")
 
 
 def unique_by_key(hits: list) -> list:

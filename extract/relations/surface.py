@@ -9,14 +9,14 @@ it) is the implicit party of sentences without an explicit one ("Support was pro
 """
 from __future__ import annotations
 
-import csv
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from extract.errors import DataError, read_tsv
 from extract.records import Mention, Relation, ReportRecord, Sentence
-from extract.relations.parse import unique_by_key
+from extract.relations.parse import owns_document, unique_by_key
 from extract.resources import data_path
 from extract.themes import load_themes
 
@@ -45,6 +45,8 @@ DESCRIPTION_WORDS = 20
 
 _FLAGS = re.IGNORECASE
 # A plan or wish is not yet a relation.
+_NEXT_WORD = re.compile(r"\s+(\w+)")
+_CHANNEL_BEFORE = re.compile(r"\b(?:through|via)\s+(?:the\s+|this\s+|its\s+|their\s+)?$", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:will|shall|plans? to|intends? to)\b", _FLAGS)
 # Where a sentence splits into clauses that have their own subjects.
 _CLAUSE_BREAK = re.compile(r";\s+|,\s+(?=(?:and|but|while|whereas|whilst)\b)", _FLAGS)
@@ -100,7 +102,7 @@ _COOPERATION_NOUN = (r"(?:development\s+)?(?:cooperation|co-operation|government
                      r"people|funding|contributions?|support|donors?)\b")
 
 
-class RelationError(ValueError):
+class RelationError(DataError):
     """A relation data file (the demonym list) is malformed."""
 
 
@@ -121,14 +123,11 @@ def load_demonyms() -> dict[str, str]:
     """Nationality adjective -> ISO alpha-2 code, from gazetteer/demonyms.tsv."""
     path = data_path("gazetteer") / DEMONYM_FILE
     out: dict[str, str] = {}
-    with path.open(encoding="utf-8") as f:
-        rows = csv.reader((line for line in f if line.strip() and not line.startswith("#")), delimiter="\t")
-        for n, row in enumerate(rows, 1):
-            if n == 1 and row[:2] == ["code", "demonym"]:
-                continue
-            if len(row) != 2 or not re.fullmatch(r"[A-Z]{2}", row[0]):
-                raise RelationError(f"{path}: row {row!r} is not 'ISO alpha-2 <tab> demonym'")
-            out[row[1].strip()] = row[0]
+    for n, row in read_tsv(path, ("code", "demonym"), RelationError):
+        if not re.fullmatch(r"[A-Z]{2}", row["code"]) or not row["demonym"].strip():
+            raise RelationError(f"{path}:{n}: {row['code']!r} {row['demonym']!r} is not 'ISO alpha-2 <tab> demonym'; "
+                                f"fix that line")
+        out[row["demonym"].strip()] = row["code"]
     return out
 
 
@@ -489,7 +488,7 @@ def _activities(record: ReportRecord, sent: Sentence, t: _Text, funders: set[int
         if not inside or not _ACTION.search(_PARENS.sub("", clause)):
             continue
         actors = [h.key for h in unique_by_key([h for h in t.hits if start <= h.start < end and h.kind in ORG_KINDS
-                                          and id(h) not in funders])]
+                                          and id(h) not in funders and not _no_actor(text, h)])]
         if t.reporter and t.reporter in actors:
             actors = [t.reporter] + [k for k in actors if k != t.reporter]
         elif declared and not actors:
@@ -498,6 +497,13 @@ def _activities(record: ReportRecord, sent: Sentence, t: _Text, funders: set[int
         out.append(Relation("activity", sent.index, actors[0] if actors else None, tuple(actors[1:]),
                             theme(clause), keys, _describe_activity(clause, inside, start)))
     return out
+
+
+def _no_actor(text: str, hit) -> bool:
+    """An organisation named as a channel ("through this XYZ operation") or as the owner of a document or an
+    operation ("the XYZ request") does not act."""
+    after = _NEXT_WORD.match(text, hit.end)
+    return bool(_CHANNEL_BEFORE.search(text, 0, hit.start)) or (after is not None and owns_document(after.group(1).lower()))
 
 
 def _describe_activity(clause: str, places: list[_Hit], offset: int) -> str:
