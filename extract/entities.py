@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from extract.discover import discover_organisations, key_slug, organisation_entities
+from extract.programmes import discover_programmes, programme_entities
 from extract.gazetteer import ORGANISATION_KINDS, PLACE_KINDS, Gazetteer, load_gazetteer, strip_accents
 from extract.records import Candidate, EntityInfo, Mention, Sentence
 
@@ -146,12 +147,41 @@ class Linker:
 
 
 def _mark_paragraphs(doc) -> None:
-    """Force a sentence start after every line break: paragraphs, headings and bullets never share a sentence."""
-    for i, tok in enumerate(doc[:-1]):
-        if "\n" in tok.text or "\n" in tok.whitespace_:
-            doc[i + 1].is_sent_start = True
+    """Force a sentence start after every line break: paragraphs, headings and bullets never share a sentence.
+    Within a short line (a heading, a label and its value: "XYZ Allocated: CHF 282,339"), a sentence starts
+    only after a full stop ("." "!" "?" ";", maybe with a closing quote or bracket), so the parser never cuts
+    it in two; a long line keeps the parser's cuts (table cells glued into one line end without a stop)."""
+    line_start = 0
+    for i, tok in enumerate(doc):
+        last = i == len(doc) - 1
+        if last or "\n" in tok.text or "\n" in tok.whitespace_:
+            end = i + 1
+            if end < len(doc):
+                doc[end].is_sent_start = True
+            words = [t for t in doc[line_start:end] if not t.is_space]
+            if 1 < len(words) <= SHORT_LINE:
+                for j in range(line_start, end - 1):
+                    if not doc[j].is_space and not doc[j + 1].is_space and not doc[j + 1].text.startswith("•") \
+                            and not _ends_sentence(doc, j):
+                        doc[j + 1].is_sent_start = False
+            line_start = end
         elif i + 1 < len(doc) and doc[i + 1].text.startswith("•"):
             doc[i + 1].is_sent_start = True
+
+
+SHORT_LINE = 10     # words: at most this many, a line is a heading or a label with its value
+
+
+_SENTENCE_END = frozenset({".", "!", "?", ";", "…", "...", ".."})
+_CLOSERS = frozenset({")", "]", "”", "’", '"', "'", "»"})
+
+
+def _ends_sentence(doc, i: int) -> bool:
+    """Whether token `i` may end a sentence: a full stop, or a closing quote or bracket right after one."""
+    tok = doc[i]
+    if tok.text in _SENTENCE_END or tok.text.endswith("."):
+        return True
+    return tok.text in _CLOSERS and i > 0 and _ends_sentence(doc, i - 1)
 
 
 # Small words inside people's names ("Mohammed al-Tamim", "Tamim bin Hamad Al Thani").
@@ -275,10 +305,12 @@ def extract_entities(text: str, linker: Linker, section_of=lambda offset: None) 
     found = discover_organisations(doc, linked, place_kinds=frozenset(PLACE_KINDS), org_kinds=ORGANISATION_KINDS,
                                    ner_orgs=[e for e in doc.ents if not e.kb_id_ and e.label_ == "ORG"])
     discovered = organisation_entities(found, focus)
+    programmes = discover_programmes(doc, linked, {i for f in found for s, e in f.spans for i in range(s, e)})
+    discovered.update(programme_entities(programmes, focus))
     covered: set[int] = set()
-    for f in found:
+    for f in [*programmes, *found]:  # a programme's name may hold an organisation's ("the “One X” plan")
         info = discovered[id(f)]
-        if f.link:                   # the long form of a gazetteer entry the report also names by acronym
+        if getattr(f, "link", None):  # the long form of a gazetteer entry the report also names by acronym
             info = gaz[f.link]
         elif info.key in gaz:        # the same name promoted to the gazetteer is the curated entry
             continue

@@ -1,0 +1,128 @@
+"""Organisations beyond the gazetteer: discovered from acronym definitions, name shapes and list slots, on
+sentences written for the tests, with the real spaCy model and the real gazetteer."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from extract.discover import DiscoveryError, load_org_lexicon
+from extract.report import extract_report
+
+
+def _record(tmp_path, extractor, text, name="note"):
+    path = tmp_path / f"{name}.txt"
+    path.write_text(text, encoding="utf-8")
+    return extract_report(path, extractor)
+
+
+def _discovered(record):
+    return {e.label: e for e in record.entities.values() if e.found_by and e.found_by.startswith("discover:")}
+
+
+def test_acronym_definitions_in_both_orders_merge_with_their_uses(tmp_path, extractor):
+    text = ("The Centre for Water Research (CWR) tested 40 wells in Mali. Later the CWR shared its data.\n\n"
+            "NDMA (National Disaster Management Authority) staff joined the survey. NDMA led the training.\n")
+    found = _discovered(_record(tmp_path, extractor, text))
+    assert "Centre for Water Research" in found and "CWR" in found["Centre for Water Research"].aliases
+    assert found["Centre for Water Research"].found_by == "discover:acronym-definition"
+    assert "National Disaster Management Authority" in found
+    assert "NDMA" in found["National Disaster Management Authority"].aliases
+
+
+def test_name_shapes_give_kinds_and_variants_merge(tmp_path, extractor):
+    text = ("In Sudan, the Federal Ministry of Health reported new cases. The Ministry of Health (MoH) and the "
+            "Sudanese Red Crescent Society distributed kits. The Civil Protection Directorate repaired two bridges.\n")
+    record = _record(tmp_path, extractor, text)
+    found = _discovered(record)
+    assert found["Federal Ministry of Health"].kind == "government_body"
+    assert {"Ministry of Health", "MoH"} <= set(found["Federal Ministry of Health"].aliases)
+    assert found["Sudanese Red Crescent Society"].kind == "red_cross"
+    assert "Civil Protection Directorate" in found
+    # a national body is keyed by its country, so two countries' ministries are two nodes
+    assert found["Federal Ministry of Health"].key == "org/sd-federal-ministry-of-health"
+    assert all(0 < e.confidence <= 1 for e in found.values())
+
+
+def test_concepts_kinds_of_body_and_documents_are_not_organisations(tmp_path, extractor):
+    text = ("Water, sanitation and hygiene (WASH) kits and PPE were sent. The Country Programme Document (CPD) "
+            "and UNICEF guide the work. Each village has one Water Committee. The National Society and the "
+            "Regional Offices met in March. The Humanitarian Response Plan was published.\n")
+    found = _discovered(_record(tmp_path, extractor, text))
+    assert not {"WASH", "PPE", "CPD", "Water Committee", "National Society", "Regional Offices"} & set(found)
+    assert "Humanitarian Response Plan" not in found
+
+
+def test_a_bare_acronym_beside_an_organisation_is_one(tmp_path, extractor):
+    text = "Teams coordinate with UNICEF and XYZA in the north. The XYZA volunteers cleared roads.\n"
+    found = _discovered(_record(tmp_path, extractor, text))
+    assert "XYZA" in found and found["XYZA"].found_by in ("discover:list-slot", "discover:cue-slot")
+
+
+def test_people_need_support_from_the_text(tmp_path, extractor):
+    text = ("Minister Amina Diallo opened the school. Families in Kara Banda camp received food. "
+            "The Source Trigger Model was reviewed. Guatemalan Dry Corridor farmers were reached.\n")
+    people = {e.label for e in _record(tmp_path, extractor, text).entities.values() if e.kind == "person"}
+    assert "Amina Diallo" in people
+    assert not {"Kara Banda", "Guatemalan Dry Corridor"} & people
+
+
+def test_a_broken_lexicon_is_one_clear_error(tmp_path):
+    bad = tmp_path / "organisations.json"
+    bad.write_text('{"heads": {"ministry": "government_body"},', encoding="utf-8")
+    with pytest.raises(DiscoveryError, match=r"organisations.json:\d+: not valid JSON"):
+        load_org_lexicon(bad)
+    bad.write_text(json.dumps({"heads": []}), encoding="utf-8")
+    with pytest.raises(DiscoveryError, match="field 'heads'"):
+        load_org_lexicon(bad)
+
+
+def test_no_junk_person_on_the_bundled_reports(records):
+    """What is kept as a person on the bundled reports: names, never places, diseases or phrases."""
+    people = sorted(e.label for r in records.values() for e in r.entities.values() if e.kind == "person")
+    assert people == ["Assimi Goïta", "Bah Ndaw", "Choguel Kaballa Maïga", "Jean Carlo Roc", "Wanja Kaaria"]
+
+
+def test_names_with_hyphens_plural_possessives_and_foreign_acronyms(tmp_path, extractor):
+    text = ("In Peru, the Andean Centre for Medium-Range Rain Forecasts shared data. The Farmers’ Union of Puno "
+            "(CAP) and the Ministry of Agriculture (MIDAGRI) met. The Speaker of the Regional Consultative "
+            "Assembly spoke. KPLA has launched an appeal for Peru.\n")
+    found = _discovered(_record(tmp_path, extractor, text))
+    assert "Andean Centre for Medium-Range Rain Forecasts" in found
+    assert "Farmers’ Union of Puno" in found and "CAP" in found["Farmers’ Union of Puno"].aliases
+    assert "MIDAGRI" in found["Ministry of Agriculture"].aliases     # an acronym of the name in another language
+    assert "Regional Consultative Assembly" in found                    # the body, not the role
+    assert "KPLA" in found                                              # the subject of an organisation's act
+
+
+def test_people_with_name_particles(tmp_path, extractor):
+    text = "In Iraq, the Minister of Planning, Mohammed al-Tamim, met Sheikh Tamim bin Hamad Al Thani in Doha.\n"
+    people = {e.label for e in _record(tmp_path, extractor, text).entities.values() if e.kind == "person"}
+    assert "Mohammed al-Tamim" in people
+
+
+def test_a_definite_head_names_the_organisation_found_with_that_head(tmp_path, extractor):
+    text = ("In Peru, the Independent Electoral Commission met the Supreme Court. Later the Commission "
+            "published its plan, and the Court reviewed it.\n")
+    record = _record(tmp_path, extractor, text)
+    keys = {m.text: m.key for m in record.mentions}
+    assert keys["Commission"] == keys["Independent Electoral Commission"]
+    assert keys["Court"] == keys["Supreme Court"]
+
+
+def test_a_later_short_form_of_a_persons_name_is_that_person(tmp_path, extractor):
+    text = ("In Iraq, the Minister of Foreign Affairs, Mohammed Hussein Bahr Karim, visited Kuwait. "
+            "On 3 May, Bahr Karim met the Prime Minister.\n")
+    record = _record(tmp_path, extractor, text)
+    people = {e.label for e in record.entities.values() if e.kind == "person"}
+    assert "Mohammed Hussein Bahr Karim" in people and "Bahr Karim" not in people
+
+
+def test_a_un_programme_is_an_agency_though_a_programme_is_no_organisation(tmp_path, extractor):
+    text = ("In Peru, UNICEF met the United Nations Human Settlements Programme. The Water Programme of "
+            "the city was reviewed.\n")
+    found = _discovered(_record(tmp_path, extractor, text))
+    assert found["United Nations Human Settlements Programme"].kind == "un_agency"
+    assert "Water Programme" not in found
