@@ -17,7 +17,7 @@ test: setup system-deps
 
 # The property tests with fresh random examples, many more of them (see tests/conftest.py).
 fuzz: setup
-	HYPOTHESIS_PROFILE=explore $(BIN)/python -m pytest tests/test_text.py tests/test_sections.py tests/test_results.py
+	HYPOTHESIS_PROFILE=explore $(BIN)/python -m pytest tests/extract/test_text.py tests/extract/test_sections.py tests/extract/test_results.py
 
 setup: $(STAMP)
 

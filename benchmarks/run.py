@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 def make_corpus(n: int, dest: Path, seed: int = 2021) -> list[Path]:
     """n distinct report files made from the bundled reports: paragraphs shuffled within sections, renamed."""
-    from kg.build import bundled_reports
+    from kg.build.reports import bundled_reports
 
     bases = [(p, p.read_text(encoding="utf-8")) for p in bundled_reports()]
     dest.mkdir(parents=True, exist_ok=True)
@@ -81,7 +81,8 @@ def child_build(inputs: list[str], out: str) -> dict:
     """Load the extractor, build and write; time each step."""
     t0 = time.perf_counter()
     from extract.report import load_extractor
-    from kg.build import build, write_build
+    from kg.build.reports import build
+    from kg.build.write import write_build
 
     extractor = load_extractor()
     t1 = time.perf_counter()
@@ -132,7 +133,9 @@ def child_rdflib_queries(out: str, per_query_s: float) -> dict:
     import warnings
 
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    from kg.query import QueryError, golden_params, list_queries, load_graph, resolve, run_query
+    from kg.dataset.load import load_graph
+    from kg.query.library import QueryError, example_parameters, list_queries
+    from kg.query.run import resolve, run_query
 
     import resource
 
@@ -152,7 +155,7 @@ def child_rdflib_queries(out: str, per_query_s: float) -> dict:
     results = []
     for q in list_queries():
         declared = {p.name: p for p in q.parameters}
-        bound = {k: [t.n3() for t in resolve(v, ds, declared[k].cls)] for k, v in golden_params(q).items()}
+        bound = {k: [t.n3() for t in resolve(v, ds, declared[k].cls)] for k, v in example_parameters(q).items()}
         text = with_values(q.text, {k: v for k, v in bound.items() if v})
         # as `kg query NAME --param ...` runs it (initBindings); a value naming several terms needs the VALUES text
         single = all(len(v) == 1 for v in bound.values())
@@ -162,7 +165,7 @@ def child_rdflib_queries(out: str, per_query_s: float) -> dict:
             while len(times) < 3 and sum(times) < 2:
                 t = time.perf_counter()
                 try:
-                    rows = len(run_query(q, ds, golden_params(q)).rows) if single else len(list(ds.query(text)))
+                    rows = len(run_query(q, ds, example_parameters(q)).rows) if single else len(list(ds.query(text)))
                 except QueryError:
                     rows = len(list(ds.query(text)))
                 times.append(time.perf_counter() - t)
@@ -172,7 +175,7 @@ def child_rdflib_queries(out: str, per_query_s: float) -> dict:
             signal.setitimer(signal.ITIMER_REAL, 0)
         print(f"rdflib {q.name}: {times}", file=sys.stderr, flush=True)
         results.append({"name": q.name, "text": text, "rdflib_s": statistics.median(times) if times else None,
-                        "rows": rows, "params": {k: golden_params(q)[k] for k in bound}})
+                        "rows": rows, "params": {k: example_parameters(q)[k] for k in bound}})
     return {"load_s": load_s, "queries": results}
 
 
@@ -309,7 +312,7 @@ def median_query_s(store, text: str) -> tuple[float, int]:
 
 def bench_queries(table: Table, out: Path, n_reports: int, rdflib_timeout: float) -> list[str]:
     """Per-query latency on Oxigraph and rdflib; return the query texts fast enough for the load test."""
-    from kg.store import load_store, write_store
+    from kg.dataset.store import load_store, write_store
 
     print(f"queries on the {n_reports}-report graph: Oxigraph vs rdflib", flush=True)
     t0 = time.perf_counter()
@@ -423,14 +426,15 @@ def _wait_http(url: str, proc, seconds: float = 60) -> None:
 def endpoint_queries(out: Path) -> list[str]:
     """The library queries as the load test sends them: example parameters fixed in a VALUES block, those
     Oxigraph answers within a second (as bench_queries picks them); parameters resolved on the store."""
-    from kg.query import golden_params, list_queries, resolve
-    from kg.store import load_store
+    from kg.query.library import example_parameters, list_queries
+    from kg.query.run import resolve
+    from kg.dataset.store import load_store
 
     memory = load_store(out, in_memory=True)
     texts = []
     for q in list_queries():
         declared = {p.name: p for p in q.parameters}
-        bound = {k: [t.n3() for t in resolve(v, memory, declared[k].cls)] for k, v in golden_params(q).items()}
+        bound = {k: [t.n3() for t in resolve(v, memory, declared[k].cls)] for k, v in example_parameters(q).items()}
         text = with_values(q.text, {k: v for k, v in bound.items() if v})
         if median_query_s(memory, text)[0] <= 1.0:
             texts.append(text)
@@ -448,7 +452,7 @@ def warm_up(url: str, queries: list[str]) -> None:
 
 def _serve_under_load(out: Path, queries: list[str], total: int, clients: int, seconds: float, options: str) -> dict:
     """`kg serve` on `out` in its own process (make_server with `options`), loaded by `clients` threads."""
-    script = ("import sys; from kg.serve import make_server\n"
+    script = ("import sys; from kg.serve.app import make_server\n"
               f"s = make_server(sys.argv[1], port=0{options})\nprint(s.url, flush=True)\ns.serve_forever()\n")
     proc = subprocess.Popen([PY, "-c", script, str(out)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     try:
@@ -463,7 +467,7 @@ def _serve_under_load(out: Path, queries: list[str], total: int, clients: int, s
 
 def bench_endpoint(table: Table, out: Path, n_reports: int, queries: list[str], total: int, clients: int,
                    seconds: float) -> None:
-    from kg.store import load_store, store_path
+    from kg.dataset.store import load_store, store_path
 
     print(f"endpoint under load: {clients} clients, {total} requests of the query library", flush=True)
     n_library = len(library_queries())
@@ -555,8 +559,8 @@ def _start_store(kind: str, folder: Path) -> tuple[str, subprocess.Popen]:
 def bench_push(table: Table, work: Path, out: Path | None = None) -> None:
     """`kg push` of a build (default: the bundled reports) to a fresh Oxigraph and a fresh Virtuoso, by the Graph
     Store Protocol and by SPARQL Update with their default chunks: triples per second, each confirmed by the store."""
-    from kg.push import push
-    from kg.store import load_store
+    from kg.push.upload import push
+    from kg.dataset.store import load_store
 
     if out is None:
         out = work / "push-out"

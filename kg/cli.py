@@ -27,13 +27,13 @@ def _known_errors() -> tuple:
     from extract.relations.parse import CueError
     from extract.report import ReportError
     from kg.eval import EvalError
-    from kg.networks import NetworkError
-    from kg.output import OutputError
-    from kg.pages import PageError
-    from kg.push import PushError
-    from kg.serve import ServeError
-    from kg.store import StoreError
-    from kg.query import QueryError
+    from kg.pages.networks import NetworkError
+    from kg.build.output import OutputError
+    from kg.pages.site import PageError
+    from kg.push.endpoints import PushError
+    from kg.serve.workers import ServeError
+    from kg.dataset.store import StoreError
+    from kg.query.library import QueryError
 
     return (ReportError, EvalError, OutputError, GazetteerError, PageError, NetworkError, PushError, ServeError,
             StoreError, QueryError, DiscoveryError, CueError)
@@ -74,9 +74,10 @@ def build(files: Optional[List[Path]] = typer.Argument(None, help="Report files 
           no_cache: bool = typer.Option(False, "--no-cache", help="Re-analyse every report, ignoring out/cache."),
           force: bool = typer.Option(False, "--force", help="Rebuild even when out/ is up to date.")):
     """Build reports into out/graph.trig (one named graph per report), out/graph.ttl and out/candidates.tsv."""
-    from kg.build import build as build_reports, write_build
+    from kg.build.reports import build as build_reports
+    from kg.build.write import write_build
 
-    from kg.build import up_to_date
+    from kg.build.reports import up_to_date
 
     with _errors():
         if not (force or no_cache) and up_to_date(files or None, out):
@@ -130,7 +131,7 @@ def _build_progress(out: Path):
 def pages(out: Path = out_option):
     """Write the offline pages (index, partnerships, outcomes-SDGs, places, report, entities) for out/."""
     from kg.eval import load_dataset
-    from kg.pages import write_pages
+    from kg.pages.write import write_pages
 
     with _errors():
         written = write_pages(load_dataset(out), out)
@@ -179,7 +180,9 @@ def query(query: Optional[str] = typer.Argument(None, help="A query name (see --
           timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Seconds the query may run before it is stopped."),
           out: Path = out_option):
     """Run a named SPARQL query, a .rq file or SPARQL text over the built graph's store (read-only)."""
-    from kg.query import QueryError, format_results, list_queries, run_query
+    from kg.query.formats import format_results
+    from kg.query.library import QueryError, list_queries
+    from kg.query.run import run_query
 
     with _errors():
         if list_ or not query:
@@ -198,8 +201,8 @@ def query(query: Optional[str] = typer.Argument(None, help="A query name (see --
 
 def _open_store(out: Path):
     """The build's store, saying so on a terminal when it has to be made first (once per build)."""
-    from kg.query import open_store
-    from kg.store import store_is_fresh
+    from kg.query.run import open_store
+    from kg.dataset.store import store_is_fresh
 
     if store_is_fresh(out) or not (out / "graph.trig").is_file():
         return open_store(out)
@@ -238,7 +241,8 @@ def ask(question: Optional[str] = typer.Argument(None, help="A question in plain
         timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Seconds one question may take."),
         out: Path = out_option):
     """Answer a plain-language question from the built graph, with the evidence and the SPARQL it ran."""
-    from kg.ask import answer, render_answer
+    from kg.ask.answer import answer
+    from kg.ask.render import render_answer
 
     with _errors():
         store = _open_store(out)
@@ -271,7 +275,7 @@ def serve(out: Path = out_option,
           host: str = typer.Option("127.0.0.1", help="Address to bind; the default serves this machine only."),
           timeout: float = typer.Option(10.0, help="Seconds a query may run before it is stopped.")):
     """Serve out/ read-only: SPARQL 1.1 endpoint at /sparql, query page at /query.html, the pages at /."""
-    from kg.serve import make_server
+    from kg.serve.app import make_server
 
     with _errors():
         server = make_server(out, host, port, timeout)
@@ -303,7 +307,8 @@ def push(endpoint: str = typer.Option(..., "--endpoint", help="The store's root 
     """Replace each report's named graph (and the ontology and candidates graphs) in an external SPARQL store."""
     import os
 
-    from kg.push import check as check_store, push as push_graphs
+    from kg.push.compare import check as check_store
+    from kg.push.upload import push as push_graphs
 
     with _errors():
         password = None

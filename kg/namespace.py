@@ -1,5 +1,6 @@
-"""The reportkg ontology as an rdflib namespace: a misspelt term raises instead of minting a new IRI."""
-from rdflib.namespace import DefinedNamespace, Namespace
+"""The vocabularies the graph is written in: the reportkg ontology as an rdflib namespace (a misspelt term raises
+instead of minting a new IRI), the reused ones, the IRI bases and the prefixes files and queries use."""
+from rdflib.namespace import DCTERMS, OWL, PROV, SKOS, DefinedNamespace, Namespace
 from rdflib.term import URIRef
 
 ONTOLOGY_NS = "https://w3id.org/reportkg/ontology#"
@@ -90,3 +91,22 @@ class RK(DefinedNamespace):
     weight: URIRef
     what: URIRef
     who: URIRef
+
+
+BASE = "https://w3id.org/reportkg/"
+SDG_BASE = "http://metadata.un.org/sdg/"
+WIKIDATA = "http://www.wikidata.org/entity/"
+GEONAMES = "https://sws.geonames.org/"
+OA = Namespace("http://www.w3.org/ns/oa#")
+SCHEMA = Namespace("http://schema.org/")
+ORG = Namespace("http://www.w3.org/ns/org#")
+SDGO = Namespace("http://metadata.un.org/sdg/ontology#")
+QB = Namespace("http://purl.org/linked-data/cube#")
+FRAPO = Namespace("http://purl.org/cerif/frapo/")
+SDMX_DIM = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
+SDMX_MEASURE = Namespace("http://purl.org/linked-data/sdmx/2009/measure#")
+SDMX_ATTR = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
+PREFIXES = {"rk": Namespace(str(RK)), "oa": OA, "schema": SCHEMA, "org": ORG, "sdgo": SDGO, "qb": QB, "frapo": FRAPO,
+            "skos": SKOS, "prov": PROV, "dct": DCTERMS, "owl": OWL, "sdg": Namespace(SDG_BASE),
+            "wd": Namespace(WIKIDATA), "sdmx-dimension": SDMX_DIM, "sdmx-measure": SDMX_MEASURE,
+            "sdmx-attribute": SDMX_ATTR, "id": Namespace(BASE + "id/"), "report": Namespace(BASE + "report/")}

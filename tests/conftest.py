@@ -18,6 +18,18 @@ ROOT = Path(__file__).resolve().parents[1]
 MALI = "unicef-mali-2021-country-office-annual-report"
 HAITI = "wfp-haiti-2025-10-country-brief"
 EVAL = ROOT / "tests" / "eval" / "mali-2021"
+GOLDEN = ROOT / "tests" / "golden"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="Write tests/golden/<query>.csv from this run instead of comparing; then read the diff.")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request) -> bool:
+    """True with --update-golden: tests that compare against a golden file write it instead."""
+    return request.config.getoption("--update-golden")
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +42,8 @@ def extractor():
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, extractor):
     """Build both bundled reports once and write them to a session folder, as `kg build` does."""
-    from kg.build import build, write_build
+    from kg.build.reports import build
+    from kg.build.write import write_build
 
     b = build(None, extractor)
     out = tmp_path_factory.mktemp("out")

@@ -196,7 +196,7 @@ def test_parallel_and_cached_builds_make_the_same_graph(out_dir, tmp_path):
 
 def test_every_command_and_query_is_in_the_readme():
     from kg.cli import app
-    from kg.query import list_queries
+    from kg.query.library import list_queries
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for command in app.registered_commands:

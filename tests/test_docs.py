@@ -52,12 +52,12 @@ NOT_RUN = {
     r"^make bench\b": "about 6 minutes of benchmarks (benchmarks/run.py); the target exists: `make -n` is checked",
     r"^kg serve\b": "runs until stopped; a real kg serve answers the curl examples here, on a free port, and "
                     "tests/test_serve*.py test it; its options are parsed and in `kg serve --help`",
-    r"(^|\s)kg push\b(?!.*localhost:7999)": "needs an external SPARQL store: tests/test_push.py (a real oxigraph serve) and "
-                        "tests/test_push_virtuoso.py (a real Virtuoso) run these pushes and their failures; "
+    r"(^|\s)kg push\b(?!.*localhost:7999)": "needs an external SPARQL store: tests/push/test_push.py (a real oxigraph serve) and "
+                        "tests/push/test_push_virtuoso.py (a real Virtuoso) run these pushes and their failures; "
                         "the options are parsed and in `kg push --help` (the push to a port where no "
                         "store listens is run)",
-    r"^oxigraph serve\b": "the external store of the push transcript (tests/test_push.py starts one)",
-    r"^export KG_PUSH_PASSWORD": "part of the push transcript (tests/test_push_virtuoso.py)",
+    r"^oxigraph serve\b": "the external store of the push transcript (tests/push/test_push.py starts one)",
+    r"^export KG_PUSH_PASSWORD": "part of the push transcript (tests/push/test_push_virtuoso.py)",
     r"\.\./shared\b": "names the development corpus or gold outside the project, which tests never read; "
                       "the options are parsed; the same commands run on the project's own copies elsewhere",
 }
@@ -383,7 +383,7 @@ def test_the_relations_table_is_what_the_build_holds(dataset):
     gives it (on at least one node), and its example triple is in the graph."""
     from rdflib import RDF, URIRef
 
-    from kg.query import query_prefixes
+    from kg.query.library import query_prefixes
 
     prefixes = query_prefixes()
 

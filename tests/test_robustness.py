@@ -46,7 +46,8 @@ def test_a_report_over_the_size_limit_is_refused(tmp_path):
 
 
 def test_a_half_written_cache_entry_is_rebuilt_not_served(tmp_path, extractor):
-    from kg.build import build, write_build
+    from kg.build.reports import build
+    from kg.build.write import write_build
 
     report = tmp_path / "note.txt"
     report.write_text("UNICEF worked with WFP in Mopti, Mali.", encoding="utf-8")
@@ -78,8 +79,8 @@ def test_the_gazetteer_matcher_never_crashes_and_keeps_offsets(extractor, text):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(max_size=120))
 def test_kg_ask_never_crashes_and_never_changes_the_graph(out_dir, text):
-    from kg.ask import answer
-    from kg.query import load_graph
+    from kg.ask.answer import answer
+    from kg.dataset.load import load_graph
 
     graph = _graph(out_dir)
     size = len(graph)
@@ -92,7 +93,7 @@ _GRAPHS: dict = {}
 
 
 def _graph(out_dir):
-    from kg.query import load_graph
+    from kg.dataset.load import load_graph
 
     if out_dir not in _GRAPHS:
         _GRAPHS[out_dir] = load_graph(out_dir)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rdflib import Dataset
 
+from kg.build.iris import report_iri
 from kg.eval.entities import EntityEval, evaluate_entities, graph_entities, load_gold_entities
 from kg.eval.gold import DEFAULT_FOLDER, PROJECT_GOLD, gold_folders, report_of
 from kg.eval.questions import QuestionEval, evaluate_questions
@@ -13,7 +14,6 @@ from kg.eval.relations import RelationEval, evaluate_relations
 from kg.eval.results import ResultEval, evaluate_results
 from kg.eval.scoring import EvalError, Score, read_gold_tsv
 from kg.eval.sdgs import SdgEval, evaluate_sdgs
-from kg.graph import report_iri
 
 __all__ = ["EvalError", "Evaluation", "Score", "evaluate", "evaluate_all", "evaluate_entities", "graph_entities",
            "load_dataset", "load_gold_entities", "read_gold_tsv"]

@@ -10,8 +10,8 @@ from pathlib import Path
 from rdflib import RDFS
 
 from kg.eval.scoring import EvalError
-from kg.graph import load_ontology
 from kg.namespace import RK
+from kg.ontology import load_ontology
 
 GOLD_KINDS = Path(__file__).with_name("kinds.tsv")
 PROJECT_GOLD = Path(__file__).resolve().parents[2] / "tests" / "eval"

@@ -23,10 +23,10 @@ from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, SKOS, Dataset, URIRef
 
+from kg.build.iris import report_iri
 from kg.eval.entities import load_gold_entities
 from kg.eval.scoring import EvalError, Score, loose, norm, read_gold_tsv
-from kg.graph import OA, ORG, SCHEMA, report_iri
-from kg.namespace import RK
+from kg.namespace import OA, ORG, RK, SCHEMA
 
 RELATION_COLUMNS = ("relation", "subject", "object", "status", "evidence")
 # Gold relation -> the type it is reported under. theme_of_sdg and contributes_to are scored elsewhere.

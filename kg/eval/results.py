@@ -7,8 +7,9 @@ from pathlib import Path
 from rdflib import Dataset
 
 from extract.records import ReportRecord
+from kg.build.iris import report_iri
 from kg.eval.scoring import EvalError, normalize_evidence, read_gold_tsv
-from kg.graph import PREFIXES, report_iri
+from kg.namespace import PREFIXES
 
 RESULT_COLUMNS = ("value", "unit", "evidence")
 

@@ -15,8 +15,9 @@ from pathlib import Path
 from rdflib import Dataset
 
 from extract.records import ReportRecord
+from kg.build.iris import report_iri
 from kg.eval.scoring import EvalError, normalize_evidence, read_gold_tsv
-from kg.graph import PREFIXES, report_iri
+from kg.namespace import PREFIXES
 
 _LINKS_QUERY = """
 SELECT ?number ?label ?sdg ?weight ?stated WHERE {

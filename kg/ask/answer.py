@@ -1,0 +1,528 @@
+"""Turn a plain-language question into SPARQL over the built graph, and into answers with their evidence sentences.
+
+Reading a question (kg.ask.reading): the entities it names are matched against the graph's names and the gazetteer's
+aliases (token sequences, the pipeline's case rule), the themes it names against the theme thesaurus,
+the kind of thing it asks for and the relation it names against `queries/ask/words.json` (lemmas, not
+exact forms); what is left are the activity words (the focus). Answering: a query from `queries/ask/`
+is chosen for that kind and relation and run with the entities bound as parameters; its rows are ranked
+with BM25 (rank_bm25) by how well their evidence sentence carries the focus and the other named
+entities, and kept when it carries enough of them. When the graph holds no such relation, the sentences
+that best carry the question's words (found by the store, ranked with BM25) give the entities of the
+asked kind they name. Every cut is stated, with the `kg query` that lists everything. Offline,
+deterministic, and no spaCy model: an answer always comes with its sentence, never to fill a list."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rdflib import Dataset, URIRef
+
+from kg.ask.index import _Index, _has, _index, _naming
+from kg.ask.reading import NUMBER, Reading, read_question
+from kg.ask.words import _is_word, _tokens, load_words, stem
+from kg.query.run import class_term, engine, run_query
+
+# The evidence must carry at least this share of the question's terms (weighted by BM25's idf) ...
+MIN_SHARE = 0.5
+# ... and an answer's evidence at least this share of the best evidence's.
+NEAR_BEST = 0.75
+# The library query that lists the same answers as an ask/ query, and the parameter the named entity binds.
+COUNTERPARTS = {"ask/partners-of": ("partners", "org"), "ask/funders-of": ("donors", "recipient"),
+                "ask/funded-by": ("donors", "donor"), "ask/outcomes-of-sdg": ("outcomes-for-sdg", "sdg"),
+                "ask/actors-in": ("organisations-in-region", "place")}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    text: str
+    report: str
+    start: int
+    end: int
+
+
+@dataclass
+class Item:
+    label: str
+    iri: str
+    kind: str
+    evidence: list[Evidence] = field(default_factory=list)
+    score: float = 0.0
+
+
+@dataclass
+class Answer:
+    question: str
+    answers: list[Item]
+    sparql: str
+    reading: Reading | None = None
+    strategy: str = ""
+    suggestions: list[str] = field(default_factory=list)
+    understood: dict = field(default_factory=dict)
+    selection: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"question": self.question,
+                "understood": self.understood,
+                "answers": [{"label": a.label, "iri": a.iri, "kind": a.kind,
+                             "evidence": [{"text": e.text, "report": e.report, "start": e.start, "end": e.end}
+                                          for e in a.evidence]}
+                            for a in self.answers],
+                "selection": self.selection,
+                "sparql": self.sparql}
+
+
+def understood(r: Reading, idx: _Index, plan: _Plan | None = None) -> dict:
+    """What was understood, as shown to the user: asked, relation, the named entities in their roles, about."""
+    words = load_words()
+    out: dict = {}
+    if r.kinds:
+        out["asked"] = ", ".join(words.kind_labels.get(k, k) for k in r.kinds)
+    if r.relation:
+        rel = words.relations[r.relation]
+        out["relation"] = rel["label"]
+    if plan is not None:
+        bound = set(plan.used)
+    else:   # no query ran (or none answered): the entity a relation query would have bound
+        orgs = [e for e in r.entities if (_has(idx, e, "rk:Organization") or _has(idx, e, "rk:Country"))
+                and not (e in r.where_only and not _has(idx, e, "rk:Organization"))]
+        bound = set(orgs[:1]) if r.relation in ("funds", "partners", "members") else set()
+    for e in r.entities:
+        label = idx.labels.get(e, str(e))
+        role = "about"
+        if e in bound and r.relation:
+            before, after = words.relations[r.relation]["roles"]
+            role = (after if r.entity_after_relation else before) or role
+        elif e in bound and plan is not None:
+            role = plan.role
+        elif any(_has(idx, e, c) for c in ("rk:Place",)):
+            role = "place"
+        out.setdefault(role, [])
+        out[role].append(label)
+    if r.themes:
+        out["theme"] = [idx.labels.get(t, str(t).rsplit("/", 1)[-1]) for t in r.themes]
+    if r.years:
+        out["year"] = list(r.years)
+    rest = [w for w in r.focus_words if w not in r.years]
+    if rest:
+        out["about"] = out.get("about", []) + [" ".join(rest)]
+    return {k: (", ".join(v) if isinstance(v, list) else v) for k, v in out.items()}
+
+
+@dataclass
+class _Plan:
+    query: str                 # name under queries/
+    bindings: dict
+    answer_classes: tuple      # classes the query's answers have
+    used: tuple = ()           # question entities bound as parameters
+    authoritative: bool = False  # a relation the pipeline reads from the text (no rows: the text does not say it)
+    role: str = "about"        # what the bound entity is to the answer ("outcome", "goal", "place")
+    per_sentence: bool = False   # run once per sentence that best carries the question ($sentence bound)
+
+
+def _plans(r: Reading, idx: _Index) -> list[_Plan]:
+    """Queries that answer the reading, most specific first; the focus filter decides among their rows."""
+    words = load_words()
+    of = lambda cls: [e for e in r.entities if _has(idx, e, cls)]       # noqa: E731
+    plans = []
+    asked = set(r.kinds)
+    if asked & {"rk:SDG"}:
+        for o in of("rk:Outcome"):
+            plans.append(_Plan("ask/sdgs-of-outcome", {"entity": o}, ("rk:SDG",), (o,), role="outcome"))
+        if not of("rk:Outcome"):
+            for t in dict.fromkeys([*of("rk:Theme"), *r.themes]):
+                plans.append(_Plan("ask/sdgs-of-theme", {"entity": t}, ("rk:SDG",), (t,), role="theme"))
+    if asked & {"rk:Outcome"}:
+        for s in of("rk:SDG"):
+            plans.append(_Plan("ask/outcomes-of-sdg", {"entity": s}, ("rk:Outcome",), (s,), role="goal"))
+    if asked & {"rk:Theme"}:
+        for s in of("rk:SDG"):
+            plans.append(_Plan("ask/themes-of-sdg", {"entity": s}, ("rk:Theme",), (s,), role="goal"))
+    orgs = [e for e in r.entities if (_has(idx, e, "rk:Organization") or _has(idx, e, "rk:Country"))
+            and not (e in r.where_only and not _has(idx, e, "rk:Organization"))]
+    if r.relation in ("funds", "partners", "members") and orgs:
+        answers = words.relations[r.relation]["answers"]
+        e = orgs[0]
+        if r.relation == "funds":
+            name = "ask/funders-of" if r.entity_after_relation else "ask/funded-by"
+            plans.append(_Plan(name, {"entity": e}, answers, (e,), authoritative=True))
+        elif r.relation == "partners":
+            plans.append(_Plan("ask/partners-of", {"entity": e}, answers, (e,), authoritative=True))
+            # "who supports X" may be read as funding either way: tried when no partnership carries the question
+            plans.append(_Plan("ask/funders-of", {"entity": e}, answers, (e,)))
+            plans.append(_Plan("ask/funded-by", {"entity": e}, answers, (e,)))
+        elif r.relation == "members":
+            name = "ask/members-of" if r.entity_after_relation else "ask/memberships-of"
+            plans.append(_Plan(name, {"entity": e}, answers, (e,), authoritative=True))
+    if r.relation == "members":
+        for e in [x for x in r.entities if x not in orgs]:
+            plans.append(_Plan("ask/members-of", {"entity": e}, words.relations["members"]["answers"], (e,),
+                               role="body"))
+    places = [e for e in r.entities if _has(idx, e, "rk:Place")]
+    if places and r.relation in ("acts", None) and not {"rk:Place", "rk:Region", "rk:Country"} & asked:
+        plans.append(_Plan("ask/actors-in", {"entity": places[0]}, ("rk:Organization",), (places[0],), role="place"))
+    who_of_relation = bool(r.relation) and r.kinds == list(words.relations[r.relation]["answers"])  # "who funds": not places
+    if any(k in ("rk:Place", "rk:Region", "rk:Country") for k in r.kinds) and not who_of_relation:
+        actors = [e for e in orgs if _has(idx, e, "rk:Organization")]
+        if actors:
+            plans.append(_Plan("ask/places-of", {"entity": actors[0]}, ("rk:Place",), (actors[0],), role="actor"))
+        if r.focus:
+            plans.append(_Plan("ask/places-of-action", {}, ("rk:Place",), (), per_sentence=True))
+    if r.kinds == [NUMBER] and r.focus:
+        plans.append(_Plan("ask/results", {}, (NUMBER,), (), per_sentence=True))
+    if len(r.kinds) == 1 and r.kinds != [NUMBER] and not (r.entities or r.themes or r.focus or r.relation):
+        # "Which SDGs does the report cover?": every entity of the kind, each with the sentences naming it
+        plans.append(_Plan("ask/mentioned-with", {"class": class_term(r.kinds[0])}, tuple(r.kinds)))
+    return plans
+
+
+def _compatible(kinds: list[str], answer_classes: tuple, node, idx: _Index) -> bool:
+    if not kinds:
+        return any(_has(idx, node, c) for c in answer_classes) if answer_classes else True
+    return any(_has(idx, node, k) for k in kinds)
+
+
+def _terms(r: Reading, used: tuple, with_relation: bool) -> list[str]:
+    """What the evidence should carry: focus stems, entities not bound as parameters, and (in fallback) the relation."""
+    terms = [f"w:{s}" for s in r.focus]
+    terms += [f"e:{e}" for e in r.entities if e not in used]
+    if with_relation and r.relation:
+        terms.append(f"r:{r.relation}")
+    return terms
+
+
+def _carried(terms: list[str], number: int | None, text: str, report: str, r: Reading, idx: _Index) -> set[str]:
+    """The terms a sentence carries: its stems, the named entities it (or a place within them, or its report) names,
+    the relation when it holds one of the relation's words."""
+    if number is None:
+        stems = frozenset(stem(t) for t in _tokens(text) if _is_word(t))
+        holds = stems.__contains__
+    else:
+        holds = lambda st: number in idx.text().postings.get(st, ())       # noqa: E731
+    out = set()
+    for t in terms:
+        what, value = t[:2], t[2:]
+        if what == "w:" and holds(value):
+            out.add(t)
+        elif what == "e:":
+            entity = URIRef(value)
+            if (number is not None and number in _naming(idx, entity)) or entity in idx.report_places.get(report, ()):
+                out.add(t)
+        elif what == "r:" and any(holds(st) for st in _relation_stems(r.relation)):
+            out.add(t)
+    return out
+
+
+@lru_cache(maxsize=8)
+def _relation_stems(relation: str) -> frozenset:
+    return frozenset(stem(w) for seq in load_words().relations[relation]["words"] for w in seq if len(seq) == 1)
+
+
+def _weights(terms: list[str], r: Reading, idx: _Index) -> dict[str, float]:
+    """Each term's inverse document frequency over every sentence of the graph: rare words and names weigh most."""
+    n = idx.text().n + 1
+    out = {}
+    for t in terms:
+        what, value = t[:2], t[2:]
+        if what == "w:":
+            df = len(idx.text().postings.get(value, ()))
+        elif what == "e:":
+            df = len(_naming(idx, URIRef(value)))
+        else:
+            df = max((len(idx.text().postings.get(st, ())) for st in _relation_stems(r.relation)), default=0)
+        out[t] = math.log(n / (df + 0.5))
+    return out
+
+
+def _rank(rows: list[dict], terms: list[str], r: Reading, idx: _Index) -> list[tuple[dict, float, float]]:
+    """(row, share of the question's terms its evidence carries, BM25 score) for each row.
+
+    The share weighs each term by its rarity over the whole graph (so a row must carry the question's rare
+    words and names, not only its common ones); BM25 (rank_bm25's Okapi) over the rows' distinct evidence
+    sentences ranks the rows that carry as much.
+    """
+    if not terms or not rows:
+        return [(row, 1.0, 0.0) for row in rows]
+    from rank_bm25 import BM25Okapi
+
+    weight = _weights(terms, r, idx)
+    total = sum(weight.values()) or 1.0
+    keys, carried, docs = [], {}, []
+    for row in rows:
+        key = (str(row.get("sentence")), str(row.get("text") or ""))
+        if key not in carried:
+            number = idx.text().number.get(row.get("sentence"))
+            carried[key] = _carried(terms, number, key[1], str(row.get("report")), r, idx)
+            keys.append(key)
+            docs.append([f"w:{stem(t)}" for t in _tokens(key[1]) if _is_word(t)] + sorted(carried[key] - {
+                t for t in carried[key] if t.startswith("w:")}))
+    scores = dict(zip(keys, BM25Okapi([d or ["-"] for d in docs]).get_scores(terms)))
+    out = []
+    for row in rows:
+        key = (str(row.get("sentence")), str(row.get("text") or ""))
+        share = sum(weight[t] for t in carried[key]) / total
+        out.append((row, share, float(scores[key])))
+    return out
+
+
+def _best_sentences(r: Reading, idx: _Index, terms: list[str], limit: int = 60) -> list[int]:
+    """The sentences that carry the most of the question's terms (at least MIN_SHARE, near the best), by the index."""
+    weight = _weights(terms, r, idx)
+    total = sum(weight.values()) or 1.0
+    candidates = set()
+    for t in terms:
+        if t.startswith("w:"):
+            candidates.update(idx.text().postings.get(t[2:], ()))
+        elif t.startswith("e:"):
+            candidates.update(_naming(idx, URIRef(t[2:])))
+        elif t.startswith("r:"):
+            for st in _relation_stems(r.relation):
+                candidates.update(idx.text().postings.get(st, ()))
+    shares = {}
+    for i in candidates:
+        ev = Evidence(*idx.text().sentences[i][1])
+        shares[i] = sum(weight[t] for t in _carried(terms, i, ev.text, ev.report, r, idx)) / total
+    best = max(shares.values(), default=0.0)
+    if best < MIN_SHARE:
+        return []
+    return sorted((i for i, sh in shares.items() if sh >= NEAR_BEST * best - 1e-9), key=lambda i: (-shares[i], i))[:limit]
+
+
+def _select(ranked: list[tuple[dict, float, float]], terms: list[str]) -> list[tuple[dict, float]]:
+    """Rows whose evidence carries the question: at least MIN_SHARE of its terms, and near the best row."""
+    if not terms:
+        return [(row, score) for row, _, score in ranked]
+    best = max((share for _, share, _ in ranked), default=0.0)
+    if best < MIN_SHARE:
+        return []
+    return [(row, share + score * 1e-6) for row, share, score in ranked if share >= NEAR_BEST * best - 1e-9]
+
+
+def _prefer(rows: list[tuple[dict, float]], r: Reading) -> tuple[list[tuple[dict, float]], list[str]]:
+    """The report's own statements over inferred ones; the strongest contributions over weak ones; numbers in
+    the unit the question names ("how many children"). Returns the rows kept and what each cut kept."""
+    why = []
+    if any(row.get("unit") is not None and stem(str(row["unit"])) in r.focus for row, _ in rows):
+        rows = [(row, s) for row, s in rows if row.get("unit") is not None and stem(str(row["unit"])) in r.focus]
+        why.append("numbers in the unit the question names")
+    if any(row.get("stated") is not None and row["stated"].toPython() is True for row, _ in rows):
+        kept = [(row, s) for row, s in rows if row.get("stated") is not None and row["stated"].toPython() is True]
+        if len(kept) < len(rows):
+            why.append("links the report states (not those inferred from themes)")
+        rows = kept
+    weights = [float(row["weight"]) for row, _ in rows if row.get("weight") is not None]
+    if weights:
+        top = max(weights)
+        kept = [(row, s) for row, s in rows if row.get("weight") is None or float(row["weight"]) >= NEAR_BEST * top]
+        if len(kept) < len(rows):
+            why.append(f"weights within {NEAR_BEST:.0%} of the strongest ({top:.2f})")
+        rows = kept
+    return rows, why
+
+
+def _eligible(rows: list[dict], r: Reading, plan: _Plan, idx: _Index) -> list[dict]:
+    """Rows whose answer is of the asked kind and is not something the question itself names."""
+    if plan.answer_classes == (NUMBER,):
+        return rows
+    return [row for row in rows
+            if row["answer"] not in r.entities and _compatible(r.kinds, plan.answer_classes, row["answer"], idx)]
+
+
+def _items(rows, r: Reading, plan: _Plan, idx: _Index) -> list[Item]:
+    by: dict = {}
+    for row, score in rows:
+        node = row["answer"]
+        if plan.answer_classes == (NUMBER,):
+            label = _number_label(row)
+            kind = NUMBER
+        else:
+            label, kind = idx.labels.get(node, str(row.get("label") or node)), idx.kinds.get(node, "entity")
+        item = by.setdefault(node, Item(label, str(node), kind))
+        item.score = max(item.score, score + (float(row["weight"]) if row.get("weight") is not None else 0.0))
+        s = row.get("sentence")
+        if s is not None and row.get("text") is not None:
+            ev = Evidence(str(row["text"]), str(row["report"]), int(row["start"]), int(row["end"]))
+            if ev not in item.evidence:
+                item.evidence.append(ev)
+    for item in by.values():
+        item.evidence.sort(key=lambda e: (e.report, e.start))
+    return sorted(by.values(), key=lambda i: (-round(i.score, 6), _natural(i.label), i.iri))
+
+
+def _natural(label: str) -> tuple:
+    """Sort key that puts SDG 2 before SDG 10."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", label.casefold()))
+
+
+def _number_label(row: dict) -> str:
+    value = row["value"].toPython()
+    value = int(value) if float(value).is_integer() else float(value)
+    what = f": {row['what']}" if row.get("what") is not None else ""
+    return f"{value:,} {row['unit']}{what}"
+
+
+def _command(plan: _Plan, idx: _Index) -> str:
+    """The `kg query` call that lists every answer the plan's query gives."""
+    if plan.query in COUNTERPARTS and plan.used:
+        name, param = COUNTERPARTS[plan.query]
+        return f"kg query {name} --param {param}={_quote(idx.labels.get(plan.used[0], str(plan.used[0])))}"
+    params = "".join(f" --param {k}={_quote(idx.labels.get(v, str(v)) if isinstance(v, URIRef) else str(v))}"
+                     for k, v in plan.bindings.items())
+    return f"kg query {plan.query}{params}"
+
+
+def _quote(value: str) -> str:
+    return value if re.fullmatch(r"[\w./:-]+", value) else "'" + value.replace("'", "'\\''") + "'"
+
+
+def answer(question: str, source, every: bool = False, folder=None) -> Answer:
+    """Answer a question from the graph (an output folder, an Oxigraph store or an rdflib Dataset), offline and
+    deterministically; no answer rather than a wrong one. `every` keeps every answer of the relation query,
+    ranked, instead of those whose evidence carries the question; `folder`, the output folder of the store
+    given, keeps the sentence index on disk for the next call."""
+    if folder is None and not (isinstance(source, Dataset) or type(source).__name__ == "Store"):
+        folder = source
+    source = engine(source)
+    idx = _index(source, folder)
+    question = "".join(c if c.isprintable() else " " for c in question)
+    r = read_question(question, source)
+    sparql, found_relation = "", False
+    for plan in _plans(r, idx):
+        rows, result = _run(plan, source, r, idx)
+        sparql = _sparql_text(plan, result)
+        total = {row["answer"] for row in rows}
+        eligible = _eligible(rows, r, plan, idx)
+        found_relation |= bool(eligible)
+        terms = _terms(r, plan.used, with_relation=False)
+        ranked = _rank(eligible, terms, r, idx)
+        if every:
+            kept, why = [(row, share + score * 1e-6) for row, share, score in ranked], []
+        else:
+            kept, why = _prefer(_select(ranked, terms), r)
+        items = _items(kept, r, plan, idx)
+        if items:
+            a = Answer(question, items, sparql, r, plan.query, understood=understood(r, idx, plan))
+            a.selection = _selection(plan, idx, len(total), len({row["answer"] for row in eligible}), items,
+                                     r, terms, why, every)
+            return a
+        if plan.authoritative and not eligible and not found_relation:
+            # the graph reads this relation from the text and holds none for this entity: guessing from
+            # sentences would only find its neighbours ("Who funds France?" is not its co-donors)
+            return Answer(question, [], sparql, r, "", suggest(r, source), understood(r, idx, plan),
+                          {"strategy": "none", "query": _command(plan, idx), "total": 0, "shown": 0,
+                           "note": "the graph holds no such relation for what the question names"})
+    items, fallback_sparql = _from_sentences(r, idx)
+    if items:
+        return Answer(question, items, fallback_sparql, r, "ask/sentences", understood=understood(r, idx),
+                      selection={"strategy": "sentences", "shown": len(items),
+                                 "note": "no relation in the graph answers this; these are the entities of the asked "
+                                         "kind named in the sentences that best carry the question's words (BM25)"})
+    return Answer(question, [], fallback_sparql or sparql, r, "", suggest(r, source), understood(r, idx),
+                  {"strategy": "none", "shown": 0, "note": "the graph holds nothing that answers this question"})
+
+
+def _selection(plan: _Plan, idx: _Index, total: int, eligible: int, items: list[Item], r: Reading,
+               terms: list[str], why: list[str], every: bool) -> dict:
+    """How the answers shown relate to what the query returns: every one of them, or which cut kept which."""
+    out = {"strategy": "relation", "query": _command(plan, idx), "total": total, "shown": len(items)}
+    if plan.per_sentence:
+        out["note"] = "for the sentences that best carry the question's words"
+    reasons = []
+    if eligible < total:
+        reasons.append(f"answers of the asked kind ({understood(r, idx).get('asked', 'any')}) and not named in "
+                       f"the question: {eligible} of {total}")
+    if terms and not every and len(items) < eligible:
+        carried = [w for w in r.focus_words] + [idx.labels.get(e, str(e)) for e in r.entities if e not in plan.used]
+        reasons.append(f"evidence that carries {', '.join(repr(c) for c in carried)} (ranked with BM25 over "
+                       f"the evidence sentences)")
+    reasons += why
+    if terms:
+        out["ranked"] = "BM25 over the evidence sentences, by the question's words and names"
+    if reasons:
+        out["kept"] = reasons
+    return out
+
+
+def _from_sentences(r: Reading, idx: _Index) -> tuple[list[Item], str]:
+    """Entities of the asked kind named in the sentences that best carry the question's words (the sentence index)."""
+    asked = [k for k in r.kinds if k != NUMBER]
+    if not asked and r.relation:
+        asked = list(load_words().relations[r.relation]["answers"])
+    if not asked or not (r.focus or r.entities or r.relation):
+        return [], ""
+    terms = _terms(r, (), with_relation=True)
+    probe = Reading(r.entities, r.themes, asked, r.relation, r.entity_after_relation, r.focus)
+    plan = _Plan("ask/sentences", {}, tuple(asked))
+    rows, top = [], None
+    # the best of the sentences that name something of the asked kind, not every sentence near them
+    for i in _best_sentences(r, idx, terms):
+        share = _share_of(i, terms, r, idx)
+        if top is not None and share < top - 1e-9:
+            break
+        sentence, ev = idx.text().sentences[i][0], Evidence(*idx.text().sentences[i][1])
+        found = _eligible([{"answer": entity, "label": idx.labels.get(entity), "sentence": sentence, "text": ev.text,
+                            "report": ev.report, "start": ev.start, "end": ev.end}
+                           for entity in sorted(idx.text().mentions.get(i, ()), key=str)], probe, plan, idx)
+        if found:
+            top = share if top is None else top
+            rows += found
+    kept = [(row, score) for row, _, score in _rank(rows, terms, r, idx)]
+    from kg.query.library import load_query
+    return _items(kept, probe, plan, idx), load_query("ask/sentences").text   # the index is read with it and ask/mentions
+
+
+def _share_of(i: int, terms: list[str], r: Reading, idx: _Index) -> float:
+    weight = _weights(terms, r, idx)
+    ev = Evidence(*idx.text().sentences[i][1])
+    return sum(weight[t] for t in _carried(terms, i, ev.text, ev.report, r, idx)) / (sum(weight.values()) or 1.0)
+
+
+def _run(plan: _Plan, source, r: Reading | None = None, idx: _Index | None = None):
+    """The plan's rows: its query run with the entities bound, or, for a per-sentence plan, what the sentence
+    index read with that query holds for each sentence that best carries the question."""
+    if not plan.per_sentence:
+        result = run_query(plan.query, source, plan.bindings)
+        return [dict(zip(result.variables, row)) for row in result.rows], result
+    from kg.query.library import QueryResult, load_query
+
+    text, rows = idx.text(), []
+    for i in _best_sentences(r, idx, _terms(r, plan.used, with_relation=False)):
+        sentence, (exact, report, start, end) = text.sentences[i]
+        where = {"sentence": sentence, "text": exact, "report": report, "start": start, "end": end}
+        if plan.query == "ask/results":
+            rows += [{**found, **where} for found in text.results.get(i, ())]
+        else:
+            rows += [{"answer": place, "label": idx.labels.get(place), **where} for place in text.places.get(i, ())]
+    return rows, QueryResult(load_query(plan.query), {})
+
+
+def _sparql_text(plan: _Plan, result) -> str:
+    """The query file that ran, after one `# bound $name = term` line per parameter (graph terms only)."""
+    head = "".join(f"# bound ${k} = {v.n3()}\n" for k, v in plan.bindings.items())
+    return head + result.query.text.rstrip() + "\n"
+
+
+_SUGGESTIONS = (   # (question, the query that answers it, the class of the entity it names)
+    ("Who are the partners of {}?", "ask/partners-of", "rk:Organization"),
+    ("Who funds {}?", "ask/funders-of", "rk:Organization"),
+    ("Which organisations work in {}?", "ask/actors-in", "rk:Place"),
+    ("Which SDGs does {} contribute to?", "ask/sdgs-of-outcome", "rk:Outcome"),
+    ("Which outcomes contribute to {}?", "ask/outcomes-of-sdg", "rk:SDG"),
+)
+
+
+def suggest(r: Reading | None, source, tries: int = 6) -> list[str]:
+    """Questions the graph does answer, about what the question named when it can, else about its most named entities."""
+    source = engine(source)
+    idx = _index(source)
+    ranked_all = [node for node, _ in run_query("ask/most-named", source).rows]
+    out = []
+    for template, query, cls in _SUGGESTIONS:
+        named = [e for e in (r.entities if r else []) if _has(idx, e, cls)]
+        ranked = [n for n in ranked_all if _has(idx, n, cls) and n not in named]
+        for node in (named + ranked)[:tries]:
+            if run_query(query, source, {"entity": node}).rows:
+                out.append(template.format(idx.labels.get(node, str(node)).split(":")[0]))
+                break
+    return out

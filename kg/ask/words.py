@@ -1,0 +1,102 @@
+"""Turn the question words of words.json into lookup tables, and words into the stems and lemmas they are matched by."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from extract.gazetteer import strip_accents
+from kg.query.library import QueryError, query_dir
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def _tokens(text: str) -> list[str]:
+    """Words and single punctuation marks, as spaCy's tokenizer splits names ("UNICEF's" -> UNICEF ' s)."""
+    return _TOKEN.findall(text.replace("’", "'"))
+
+
+_DERIVATIONS = ("ations", "ation", "ments", "ment", "ness", "ure", "ion", "ity", "al")
+
+
+def stem(word: str) -> str:
+    """A crude stem: accents and case folded, one inflection, one derivation and a final e off, cut to five letters.
+
+    Enough to match the words of a question with those of a sentence (received ~ receive, closure ~
+    closed, programmes ~ programs, marriage ~ married, partners ~ partnership); BM25's rarity weighting
+    absorbs the collisions.
+    """
+    w = strip_accents(word).lower().replace("'", "")
+    w = _uninflect(w)
+    for suf in _DERIVATIONS:
+        if w.endswith(suf) and len(w) - len(suf) >= 4:
+            w = w[: -len(suf)]
+            break
+    if w.endswith("e") and len(w) > 3:
+        w = w[:-1]
+    return w[:5]
+
+
+def lemma(word: str) -> str:
+    """The word without its inflection, case folded: funded, funds, funding -> fund; agencies -> agency."""
+    return _uninflect(strip_accents(word).lower())
+
+
+def _uninflect(w: str) -> str:
+    """Plural and verb endings off: studies -> study, closures -> closure, boxes -> box, trained -> train."""
+    if len(w) <= 4:
+        return w
+    if w.endswith("ies"):
+        return w[:-3] + "y"
+    if w.endswith(("sses", "ches", "shes", "xes", "zes")):
+        return w[:-2]
+    if w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    for suf in ("ing", "ed"):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            return w[: -len(suf)]
+    return w
+
+
+def _is_word(token: str) -> bool:
+    return any(c.isalnum() for c in token) and len(token) > 1
+
+
+@dataclass(frozen=True)
+class Words:
+    kinds: list[tuple[tuple[str, ...], str]]       # (lemma sequence, class), longest first
+    kind_labels: dict                              # class -> how the answer kind is said ("UN agencies")
+    who: tuple[str, ...]
+    where: tuple[str, ...]
+    relations: dict[str, dict]                     # name -> {"words", "passive", "answers", "label", "roles"}
+    stopwords: frozenset
+
+
+@lru_cache(maxsize=1)
+def load_words() -> Words:
+    """The question vocabulary of queries/ask/words.json, every phrase as a sequence of lemmas."""
+    path = query_dir() / "ask" / "words.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return _words(data)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise QueryError(f"{path}: cannot read the question vocabulary ({type(exc).__name__}: {exc}); "
+                         f"see its 'about' field for the shape") from None
+
+
+def _lemmas(phrase: str) -> tuple[str, ...]:
+    return tuple(lemma(t) for t in _tokens(phrase))
+
+
+def _words(data: dict) -> Words:
+    kinds = sorted({(_lemmas(w), k["class"]) for k in data["kinds"] for w in k["words"]}, key=lambda kv: -len(kv[0]))
+    labels = {k["class"]: k.get("label", k["class"]) for k in data["kinds"]}
+    relations = {name: {"words": sorted({_lemmas(w) for w in r["words"]}, key=len, reverse=True),
+                        "passive": {_lemmas(w) for w in r.get("passive", ())},
+                        "answers": tuple(r.get("answers", ())),
+                        "label": r.get("label", name),
+                        "roles": tuple(r.get("roles", ("", "")))}
+                 for name, r in data["relations"].items()}
+    return Words(kinds, labels, tuple(data["who"]), tuple(data["where"]), relations,
+                 frozenset(w.lower() for w in data["stopwords"]))

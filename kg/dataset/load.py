@@ -1,0 +1,82 @@
+"""Turn a built output folder into the one dataset every reader uses: the report graphs, the candidates, the ontology and the entailments."""
+from __future__ import annotations
+
+import csv
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+from rdflib import RDF, SKOS, Dataset, Literal
+
+from kg.build.iris import mint_iri, report_iri
+from kg.namespace import PREFIXES, RK
+from kg.ontology import load_ontology
+from kg.query.library import QueryError
+
+CANDIDATES = mint_iri("id", "candidate")         # the scheme (and named graph) of unlinked candidate names
+ONTOLOGY_GRAPH = mint_iri("ontology")             # the ontology, loaded beside the reports
+
+
+def load_graph(out_dir: Path, reports: list[str] | None = None, reason: bool = True) -> Dataset:
+    """The built graph of `out_dir` (graph.trig), its candidates and the ontology, with entailments materialised.
+
+    `reports` keeps only the named graphs of those report slugs (and the candidates first seen in them).
+    """
+    from kg.dataset.reasoning import materialise
+
+    out_dir = Path(out_dir)
+    path = out_dir / "graph.trig"
+    if not path.is_file():
+        raise QueryError(f"{path}: no built graph; run `kg build --out {out_dir}` first (or pass --out DIR)")
+    ds = Dataset(default_union=True)
+    try:
+        ds.parse(path, format="trig")
+    except Exception as exc:
+        raise QueryError(f"{path}: cannot read the graph ({exc}); rebuild it with `kg build`") from None
+    if reports is not None:
+        keep = {report_iri(s) for s in reports}
+        for ctx in list(ds.graphs()):
+            if ctx.identifier not in keep and len(ctx):
+                ds.remove_graph(ctx)
+    for prefix, ns in PREFIXES.items():
+        ds.bind(prefix, ns)
+    onto = ds.graph(ONTOLOGY_GRAPH)
+    for t in load_ontology():
+        onto.add(t)
+    _add_candidates(ds, out_dir / "candidates.tsv", reports)
+    if reason:
+        with _quiet_rdflib():
+            materialise(ds)
+    return ds
+
+
+def _add_candidates(ds: Dataset, path: Path, reports: list[str] | None) -> None:
+    """Unlinked names are a review list, not facts: they go in their own named graph as SKOS concepts of one scheme."""
+    if not path.is_file():
+        return
+    g = ds.graph(CANDIDATES)
+    with path.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            slug = row.get("example", "").split(":", 1)[0]
+            if reports is not None and slug not in reports:
+                continue
+            try:
+                count = int(row["count"])
+            except (KeyError, ValueError):
+                raise QueryError(f"{path}: row {row.get('name')!r} has no whole-number count; rebuild with `kg build`") from None
+            c = mint_iri("id", "candidate", row["name"])
+            g.add((c, RDF.type, SKOS.Concept))
+            g.add((c, SKOS.inScheme, CANDIDATES))
+            g.add((c, SKOS.prefLabel, Literal(row["name"])))
+            g.add((c, SKOS.note, Literal(row["ner_label"])))
+            g.add((c, RK.mentionCount, Literal(count)))
+            g.add((c, SKOS.example, Literal(row["example"])))
+
+
+@contextmanager
+def _quiet_rdflib():
+    """rdflib 7 warns on every triple pattern it matches in a union-default Dataset (its own use of
+    Dataset.default_context); the warning is about rdflib's internals, not about this code."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"rdflib\.")
+        yield

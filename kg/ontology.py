@@ -1,0 +1,53 @@
+"""Read the ontology (ontology/reportkg.ttl): its graph and the entity kinds its classes declare."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from rdflib import RDFS, Graph, URIRef
+
+from extract.resources import data_path
+from kg.namespace import RK
+
+
+@lru_cache(maxsize=1)
+def load_ontology() -> Graph:
+    return Graph().parse(data_path("ontology") / "reportkg.ttl", format="turtle")
+
+
+@lru_cache(maxsize=1)
+def kind_classes() -> dict[str, URIRef]:
+    """Kind code (gazetteer 'kind') -> ontology class, read from rk:kindCode annotations."""
+    return {str(code): cls for cls, code in load_ontology().subject_objects(RK.kindCode)}
+
+
+def class_of(kind: str) -> URIRef:
+    try:
+        return kind_classes()[kind]
+    except KeyError:
+        raise ValueError(f"unknown entity kind {kind!r}: add a class with rk:kindCode {kind!r} to ontology/reportkg.ttl") from None
+
+
+def entity_kind(codes: set[str]) -> str:
+    """One kind for an entity with several classes: a donor country counts as a donor government."""
+    if "donor_government" in codes:
+        return "donor_government"
+    return sorted(codes)[0]
+
+
+@lru_cache(maxsize=1)
+def ontology_kinds() -> tuple[dict[URIRef, str], dict[str, str], frozenset, frozenset]:
+    """Class -> kind code, kind code -> label, organisation kinds, place kinds (all read from the ontology)."""
+    onto = load_ontology()
+    code_of = {cls: str(code) for cls, code in onto.subject_objects(RK.kindCode)}
+    label_of = {code: str(onto.value(cls, RDFS.label) or code) for cls, code in code_of.items()}
+    orgs = frozenset(code_of[c] for c in onto.transitive_subjects(RDFS.subClassOf, RK.Organization) if c in code_of)
+    places = frozenset(code_of[c] for c in onto.transitive_subjects(RDFS.subClassOf, RK.Place) if c in code_of)
+    return code_of, label_of, orgs, places
+
+
+def organisation_kinds() -> frozenset:
+    return ontology_kinds()[2]
+
+
+def place_kinds() -> frozenset:
+    return ontology_kinds()[3]

