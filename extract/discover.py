@@ -262,6 +262,12 @@ def _as_name(tokens: list, scan: _Scan, lex: OrgLexicon) -> list[_Name]:
         comp = next((k for k, t in enumerate(toks) if k > 0 and t.lower_ in lex.complement), None)
         if comp is not None and comp + 1 < len(toks):
             return _as_name(toks[comp + 1:], scan, lex)
+        # "Green Climate Fund Allocated: ...", "the Health Cluster Meeting": a title-case word or two after
+        # the head noun are a label or a document, not part of the name
+        last = max((k for k, t in enumerate(toks[:-1]) if lex.head_kind(t.text)), default=None)
+        if last is not None and 0 < len(toks) - 1 - last <= 2 \
+                and not any(lex.head_kind(t.text) or t.lower_ in lex.connectors for t in toks[last + 1:]):
+            return _as_name(toks[:last + 1], scan, lex)
         return []
     doc = scan.doc
     span = doc[toks[0].i:toks[-1].i + 1]
@@ -381,6 +387,14 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
                     and all(w in lex.modifiers for w in long[:len(long) - len(short)]):
                 merged_into[short] = merged_into.get(long, long)
                 break
+    # A name cut before its complement: "the Supreme Council" is the "Supreme Council of the X" the report
+    # also names, when it names only one such.
+    for short in keys:
+        if short in merged_into or len(short) < 2 or any(w in lex.complement for w in short):
+            continue
+        longer = [k for k in keys if len(k) > len(short) + 1 and k[:len(short)] == short and k[len(short)] in lex.complement]
+        if len(longer) == 1:
+            merged_into[short] = merged_into.get(longer[0], longer[0])
     for short, long in merged_into.items():
         target, source = groups[long], groups.pop(short)
         target.names |= source.names

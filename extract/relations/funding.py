@@ -23,10 +23,12 @@ _RECEIVING = frozenset({"receive", "get", "obtain", "have", "include", "secure",
 
 
 def read_funding(view: SentenceView) -> list[Relation]:
-    verbs, froms, allocations = {}, {}, []
+    verbs, froms, allocations, labels = {}, {}, [], {}
     for cue in load_cues(COMPONENT):
         if cue.slot == "allocation":
             allocations.append(cue)
+        elif cue.slot == "label":
+            labels[cue.lemma] = cue
         else:
             (verbs if cue.slot == "verb" else froms)[cue.lemma] = cue
     out: list[Relation] = []
@@ -55,7 +57,25 @@ def read_funding(view: SentenceView) -> list[Relation]:
                 out += _fundings(view, [h.key for h in funders], recipients, cue)
     if allocations:
         out += _allocations(view, allocations[0])
+    out += _label_line(view, labels)
     return out
+
+
+def _label_line(view: SentenceView, labels: dict) -> list[Relation]:
+    """A label and its amount on a line of their own ("XYZ Allocated: CHF 282,339", "Funding from X: ..."
+    is read above): the organisation before the label paid the report's publisher."""
+    if not labels or not view.reporter or not view.hits:
+        return []
+    first = view.hits[0]
+    doc = view.span.doc
+    if first.start != view.span.start or first.end + 2 >= view.span.end:
+        return []
+    label, colon = doc[first.end], doc[first.end + 1]
+    cue = labels.get(label.lower_)
+    if cue is None or colon.text != ":" or not any(t.ent_type_ == "MONEY" or t.like_num for t in doc[first.end + 2:view.span.end]):
+        return []
+    _remember(view, [first.key])
+    return _fundings(view, [first.key], [view.reporter], cue)
 
 
 def _remember(view: SentenceView, funders: list[str]) -> None:

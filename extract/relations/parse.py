@@ -18,6 +18,7 @@ CUE_FOLDER = Path(__file__).resolve().parents[1] / "lang" / "en" / "relations"
 _LIST_GAP = re.compile(r"^(?:[\s,/&()]|\([^()]{0,80}\)|\b(?:and|or|the|as well as|its|their)\b)*$", re.IGNORECASE)
 _CONJUNCTION = re.compile(r"\b(?:and|or|as well as)\b|[&/]", re.IGNORECASE)
 _LIST_TAIL = re.compile(r"^(?:\s*\([^()]{0,80}\))?\s*,?\s*(?:and|or|as well as)\b", re.IGNORECASE)
+_PARENS = re.compile(r"\([^()]*\)")
 _LEAD_GAP = re.compile(r"^(?:\s|\b(?:the|its|their|our|national|local|partner)\b)*$", re.IGNORECASE)
 _FUTURE_AUX = frozenset({"will", "shall", "'ll"})
 _INTENT_VERBS = frozenset({"plan", "intend", "aim"})
@@ -114,6 +115,10 @@ class SentenceView:
                 continue
             if not _LIST_GAP.match(gap):
                 break
+            if "(" in gap and not _PARENS.sub("", gap).strip():
+                # "the A (its long name) Centre for Data (CD)": A names the unit's parent; the unit is the member
+                out[-1] = h
+                continue
             joined = joined or bool(_CONJUNCTION.search(gap))
             out.append(h)
         out = unique_by_key(out)

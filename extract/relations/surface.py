@@ -325,6 +325,8 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
             consumed.update(id(h) for h in peers)
             out.append(Relation("partnership", i, None, tuple(h.key for h in peers), theme(text), description=t.describe(m.start())))
     for a, b in zip(hits, hits[1:]):
+        if any(text[h.end:a.start].strip() == "(" for h in hits if h.end <= a.start):
+            continue          # "Pan American Health Organization (PAHO/WHO)": a name's other names, no pair
         if text[a.end:b.start] == "/" and a.kind in ORG_KINDS and b.kind in ORG_KINDS and a.key != b.key:
             out.append(Relation("partnership", i, None, (a.key, b.key), theme(text), description=t.describe(a.start)))
 
