@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from extract.discover import key_slug
-from extract.errors import DataError, read_json
+from extract.errors import DataError, read_lexicon
 from extract.gazetteer import strip_accents
 from extract.records import EntityInfo
 
@@ -58,18 +58,7 @@ class ProgrammeLexicon:
 @lru_cache(maxsize=4)
 def load_programme_lexicon(path: Path = LEXICON) -> ProgrammeLexicon:
     """Read the programme-name lexicon, checking every field a rule reads."""
-    data = read_json(path, ProgrammeLexiconError)
-    if not isinstance(data, dict):
-        raise ProgrammeLexiconError(f"{path}:1: must be one JSON object with the fields {', '.join(LEXICON_FIELDS)}")
-    for name, typ in LEXICON_FIELDS.items():
-        value = data.get(name)
-        if not isinstance(value, typ):
-            raise ProgrammeLexiconError(f"{path}:1: field {name!r} is missing or not a {typ.__name__}; "
-                                        f"see the 'about' field")
-        items = value.items() if isinstance(value, dict) else ((v, "") for v in value)
-        for k, v in items:
-            if not isinstance(k, str) or not isinstance(v, str):
-                raise ProgrammeLexiconError(f"{path}:1: field {name!r} has a non-text entry {k!r}; entries are strings")
+    data = read_lexicon(path, LEXICON_FIELDS, ProgrammeLexiconError)
     low = lambda xs: frozenset(x.lower() for x in xs)
     return ProgrammeLexicon(
         heads={k.lower(): v for k, v in data["heads"].items()}, generic=low(data["generic_words"]),
@@ -430,6 +419,7 @@ def discover_programmes(doc, linked: list, taken: set | None = None,
 
     _merge(groups, lex)
     _add_mentions(doc, groups, scan)
+    _add_self_references(doc, groups, scan)
     out = []
     for found in groups.values():
         found.label = found.quoted or max(found.names, key=lambda s: (len(s.split()), s[:1].isupper(), s))
@@ -505,6 +495,31 @@ def _add_mentions(doc, groups: dict, scan: _Scan) -> None:
             continue
         taken.update(range(*span))
         groups[keys[owners[0]]].spans.append(span)
+
+
+def _add_self_references(doc, groups: dict, scan: _Scan) -> None:
+    """A report whose title line names a programme is that programme's document: "this plan", "this
+    framework", "the present framework" in it are that programme."""
+    first = next((t for t in doc if not t.is_space), None)
+    if first is None:
+        return
+    line_end = first.i
+    while line_end < len(doc) and not _line_end(doc, doc[line_end]):
+        line_end += 1
+    titled = [f for f in groups.values() if any(s <= line_end and s >= first.i for s, _ in f.spans)]
+    if len(titled) != 1:
+        return
+    own = titled[0]
+    taken = {i for f in groups.values() for s, e in f.spans for i in range(s, e)}
+    for tok in doc[1:]:
+        prev = doc[tok.i - 1]
+        if prev.lower_ not in ("this", "present") or not tok.is_lower or scan.lex.head_kind(tok.text) is None:
+            continue
+        if prev.lower_ == "present" and (tok.i < 2 or doc[tok.i - 2].lower_ != "the"):
+            continue
+        if tok.i in taken or scan.covered(tok.i):
+            continue
+        own.spans.append((tok.i - 1, tok.i + 1))
 
 
 def programme_entities(found: list[FoundProgramme], focus: tuple[str, ...]) -> dict[int, EntityInfo]:

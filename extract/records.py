@@ -88,7 +88,7 @@ class ReportRecord:
         return self.clean.to_original(start, end)
 
 
-RELATION_KINDS = ("partnership", "funding", "membership", "activity", "procurement", "agreement")
+RELATION_KINDS = ("partnership", "funding", "membership", "activity", "procurement", "agreement", "implementation")
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,8 @@ class Relation:
     activity: work (description) done by subject/objects in places (places of action).
     procurement: subject procures through each object (a facility).
     agreement: subject signed an agreement or action plan with each object.
+    implementation: subject implements or leads each object (programmes), in places; no subject: the
+    programmes work in the places.
     """
 
     kind: str

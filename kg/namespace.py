@@ -24,6 +24,7 @@ class RK(DefinedNamespace):
     Funding: URIRef
     GlobalFund: URIRef
     GovernmentBody: URIRef
+    Implementation: URIRef
     Initiative: URIRef
     IntergovernmentalOrganization: URIRef
     Locality: URIRef
@@ -62,6 +63,8 @@ class RK(DefinedNamespace):
     funds: URIRef
     goalNumber: URIRef
     hasTheme: URIRef
+    implementedBy: URIRef
+    implements: URIRef
     inReport: URIRef
     inSection: URIRef
     inSentence: URIRef
@@ -76,6 +79,7 @@ class RK(DefinedNamespace):
     participant: URIRef
     foundBy: URIRef
     confidence: URIRef
+    operatesIn: URIRef
     partnersWith: URIRef
     place: URIRef
     procuresThrough: URIRef

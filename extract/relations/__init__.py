@@ -3,7 +3,8 @@
 Components, one module each, run in this order and never reach into each other's state:
 - `surface`: the first rules, over sentence text and mentions (all six kinds, places of action included);
 - `partnership`, `funding`, `place` (places of action): the dependency parse, with cue lexicons in
-  `lang/en/relations/<name>.jsonl`.
+  `lang/en/relations/<name>.jsonl`;
+- `programme`: who funds, implements or leads a programme and where it works (`programme.jsonl`).
 A later component's relation that an earlier one already read from the same sentence is dropped, so each
 fact says which component found it first, with which cue and how sure it is.
 """
@@ -14,16 +15,17 @@ from extract.relations.surface import (FUNDER_KINDS, ORG_KINDS, RelationError, f
                                        load_demonyms, read_surface_relations)
 from extract.relations.place import PLACE_KINDS
 
-COMPONENTS = ("partnership", "funding", "place")
+COMPONENTS = ("partnership", "funding", "place", "programme")
 
 
 def _readers():
     from extract.relations.funding import read_funding
     from extract.relations.partnership import read_partnerships
     from extract.relations.place import read_places
+    from extract.relations.programme import read_programme_relations
 
     return {"partnership": read_partnerships, "funding": read_funding,
-            "place": lambda view: read_places(view, view.place_hits)}
+            "place": lambda view: read_places(view, view.place_hits), "programme": read_programme_relations}
 
 
 def _identity(rel: Relation) -> tuple:

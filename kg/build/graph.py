@@ -137,6 +137,7 @@ SHORTCUTS = {
     "activity": (RK.Activity, None, False),
     "procurement": (RK.Procurement, RK.procuresThrough, False),
     "agreement": (RK.Agreement, RK.signedAgreementWith, True),
+    "implementation": (RK.Implementation, RK.implements, False),
 }
 
 
@@ -179,6 +180,17 @@ def _add_relations(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
                 g.add((node, ORG.member, subj))
                 g.add((node, ORG.organization, o))
                 g.add((subj, ORG.memberOf, o))
+            continue
+        if rel.kind == "implementation":     # who runs a programme (when the text says) and where it works
+            if subj is not None:
+                g.add((node, SCHEMA.agent, subj))
+            for o in objs:
+                g.add((node, RK.participant, o))
+                if subj is not None:
+                    g.add((subj, RK.implements, o))
+                    g.add((o, RK.implementedBy, subj))
+                for p in rel.places:
+                    g.add((o, RK.operatesIn, entity_iri(p)))
             continue
         if rel.kind == "procurement":
             g.add((node, RK.participant, subj))
