@@ -12,8 +12,10 @@ import re
 from extract.gazetteer import PLACE_KINDS
 from extract.records import Relation
 from extract.relations.parse import Hit, SentenceView, load_cues
+from extract.relations.surface import PROSE_WORDS
 
 COMPONENT = "place"
+IMPLICIT_SHARE = 0.8     # a plan's publisher as the actor no clause names: this share of the cue's confidence
 _PLACE_GAP = re.compile(r"(?:[\s,]|\band\b|\bor\b|\bthe\b|\bof\b|\bas well as\b)*")
 
 
@@ -34,8 +36,8 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
             continue
         root = doc[place.start:place.end].root
         anchor = root
-        while anchor.dep_ in ("conj", "appos", "compound") and anchor.head.i != anchor.i:
-            anchor = anchor.head          # "in A, B and C", "in the Aleppo camps"
+        while anchor.dep_ in ("conj", "appos", "compound", "poss") and anchor.head.i != anchor.i:
+            anchor = anchor.head          # "in A, B and C", "in the Aleppo camps", "in Syria's north"
         prep = anchor.head
         cue = preps.get(prep.lower_) if anchor.dep_ == "pobj" else None
         if cue is None:
@@ -51,13 +53,34 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
             # Only an actor the sentence names: a place of action credited to the publisher by default would
             # turn every situation sentence into the publisher's action.
             actors = [h.key for h in view.actors(prep)]
+        confidence = cue.confidence
+        if not actors and view.plan and view.reporter and len(view.text.split()) >= PROSE_WORDS \
+                and _unnamed_subject(prep):
+            # A plan states what its publisher will do: "the objective of this operation is to support the
+            # refugees in X", "assist 2,500 families in X"
+            actors, confidence = [view.reporter], round(cue.confidence * IMPLICIT_SHARE, 2)
         if not actors:
             continue
         keys = tuple(dict.fromkeys(p.key for p in group))
         out.append(Relation("activity", view.sent.index, actors[0], tuple(actors[1:]), places=keys,
                             description=_describe(view), component=COMPONENT, cue=cue.lemma,
-                            confidence=cue.confidence))
+                            confidence=confidence))
     return out
+
+
+def _unnamed_subject(tok) -> bool:
+    """Whether the clause of `tok` has no subject, or a common noun or pronoun for one ("the objective",
+    "this operation", "we"): no one named stands in the way of the publisher as the actor."""
+    a, verb = tok, False
+    for _ in range(10):
+        verb = verb or a.pos_ == "VERB"
+        subject = next((c for c in a.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is not None:
+            return verb and subject.pos_ in ("NOUN", "PRON") and subject.ent_type_ == ""
+        if a.head.i == a.i:
+            return verb
+        a = a.head
+    return False
 
 
 def _same_list(view: SentenceView, first: Hit, other: Hit) -> bool:

@@ -195,3 +195,12 @@ def test_a_name_cut_before_its_complement_is_the_same_organisation(tmp_path, ext
                            "Council affirmed its commitment to the plan.\n")
     labels = [e.label for e in record.entities.values()]
     assert "Supreme Council of the Andean Water Alliance" in labels and "Supreme Council" not in labels
+
+
+def test_a_place_named_as_owner_of_the_area_is_a_place_of_action(tmp_path, extractor):
+    _, record = _relations(tmp_path, extractor,
+                           "In March, the Andean Water Institute repaired wells in Bolivia's northern provinces.\n")
+    acts = {(record.entities[a].label, record.entities[p].label)
+            for r in record.relations if r.kind == "activity" for a in (r.subject, *r.objects) if a
+            for p in r.places}
+    assert ("Andean Water Institute", "Bolivia") in acts
