@@ -232,6 +232,14 @@ def _document_words() -> frozenset:
     return frozenset(c.lemma for c in load_cues("place") if c.slot == "document")
 
 
+# Tokens before an organisation's name within which a role title ties to it ("Special Representative of the
+# Secretary-General for Iraq and Head of XYZ").
+ROLE_REACH = 14
+# Title words that name no role of one organisation ("Secretary-General" is the head of many; "Mr" no role).
+_NO_ROLE_TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof", "sir", "dame", "h.e.", "contact", "point", "focal",
+                             "king", "queen", "prince", "sheikh", "emir", "general", "colonel", "judge"})
+
+
 def unique_by_key(hits: list) -> list:
     """The hits in order, each entity once (the first of its mentions)."""
     out, keys = [], set()
@@ -259,10 +267,16 @@ def sentence_views(record: ReportRecord, doc, reporter: str | None, kinds: froze
             continue
         if info.kind in kinds or set(info.extra_kinds) & kinds or info.kind in place_kinds:
             by_sentence.setdefault(m.sentence, []).append(m)
+    org_spans = []
+    for m in record.mentions:
+        info = record.entities.get(m.key)
+        if info is not None and info.kind in kinds and info.kind != "country":
+            tokens = doc.char_span(m.start, m.end, alignment_mode="expand")
+            if tokens is not None:
+                org_spans.append((tokens.start, tokens.end, m.key, info.kind))
+    roles = _roles(doc, org_spans)
     for sent in record.sentences:
-        ms = by_sentence.get(sent.index)
-        if not ms:
-            continue
+        ms = by_sentence.get(sent.index, [])
         span = doc.char_span(sent.start, sent.end, alignment_mode="expand")
         if span is None:
             continue
@@ -277,4 +291,75 @@ def sentence_views(record: ReportRecord, doc, reporter: str | None, kinds: froze
                 hits.append(hit)
             if info.kind in place_kinds:
                 places.append(hit)
-        yield SentenceView(record, sent, span, hits, reporter, places, plan, memory)
+        hits = sorted(hits + _role_hits(span, roles, sent.start, {i for h in hits for i in range(h.start, h.end)}),
+                      key=lambda h: h.start)
+        if hits or places:
+            yield SentenceView(record, sent, span, hits, reporter, places, plan, memory)
+
+
+def _title_at(doc, end: int, titles: frozenset) -> tuple[int, int] | None:
+    """The role title whose last word is token `end - 1` ("Special Representative", "Appeal Manager"): one
+    to four capitalised words ending in a title word."""
+    if end <= 0 or doc[end - 1].lower_ not in titles or not doc[end - 1].is_title:
+        return None
+    start = end - 1
+    while start > 0 and end - start < 4 and doc[start - 1].is_title and doc[start - 1].pos_ in ("PROPN", "ADJ", "NOUN") \
+            and not doc[start - 1].is_sent_start:
+        start -= 1
+    return start, end
+
+
+def _roles(doc, org_spans: list) -> dict[tuple, tuple[str, str]]:
+    """Role titles the report ties to one organisation: "the XYZ Representative", "Special Representative of
+    the Secretary-General ... and Head of XYZ". Later, "the Special Representative" acts for XYZ."""
+    from extract.discover import load_org_lexicon
+
+    titles = frozenset(load_org_lexicon().person_titles) - _NO_ROLE_TITLES
+    found: dict[tuple, set] = {}
+    for start, end, key, kind in org_spans:
+        # "the XYZ Representative": the title right after the organisation's name
+        k = end
+        while k < len(doc) and k - end < 4 and doc[k].is_title and doc[k].lower_ not in titles:
+            k += 1
+        if k < len(doc) and doc[k].lower_ in titles and doc[k].is_title:
+            span = _title_at(doc, k + 1, titles)
+            if span is not None:
+                found.setdefault(_title_words(doc, (max(span[0], end), span[1])), set()).add((key, kind))
+        # "Title of ... and Head of XYZ": the organisation a title line ends on
+        sent_start = doc[start].sent.start
+        for j in range(max(sent_start, start - ROLE_REACH), start):
+            span = _title_at(doc, j + 1, titles)
+            if span is None or not doc[j + 1:start] or any(t.pos_ in ("VERB", "AUX") or t.text in (",", ";", ":")
+                                                         for t in doc[j + 1:start]):
+                continue
+            before = start - 1 if doc[start - 1].lower_ != "the" else start - 2
+            if before >= 0 and doc[before].lower_ in ("of", "for"):
+                found.setdefault(_title_words(doc, span), set()).add((key, kind))
+    return {words: next(iter(keys)) for words, keys in found.items() if len(keys) == 1 and words}
+
+
+def _title_words(doc, span: tuple[int, int]) -> tuple:
+    return tuple(t.lower_ for t in doc[span[0]:span[1]] if t.lower_ not in ("the",))
+
+
+def _role_hits(span, roles: dict, sent_start: int, taken: set) -> list[Hit]:
+    """"the Special Representative" in a sentence: a hit for the organisation the title belongs to."""
+    if not roles:
+        return []
+    out = []
+    longest = max(len(w) for w in roles)
+    for tok in span:
+        if tok.lower_ != "the" or tok.i + 1 in taken:
+            continue
+        for n in range(longest, 0, -1):
+            words = tuple(t.lower_ for t in span.doc[tok.i + 1:tok.i + 1 + n])
+            role = roles.get(words)
+            if role is None or len(words) < n or not all(t.is_title for t in span.doc[tok.i + 1:tok.i + 1 + n]):
+                continue
+            first, last = span.doc[tok.i + 1], span.doc[tok.i + n]
+            if last.i + 1 < len(span.doc) and span.doc[last.i + 1].lower_ in ("of", "for"):
+                break                # "the Special Representative of the X": a title of its own
+            out.append(Hit(role[0], role[1], first.i, last.i + 1, first.idx - sent_start,
+                           last.idx + len(last.text) - sent_start))
+            break
+    return out

@@ -204,3 +204,16 @@ def test_a_place_named_as_owner_of_the_area_is_a_place_of_action(tmp_path, extra
             for r in record.relations if r.kind == "activity" for a in (r.subject, *r.objects) if a
             for p in r.places}
     assert ("Andean Water Institute", "Bolivia") in acts
+
+
+def test_a_role_the_report_ties_to_an_organisation_acts_for_it(tmp_path, extractor):
+    _, record = _relations(tmp_path, extractor,
+                           "The Council was briefed by the Special Envoy of the Secretary-General for Peru and Head "
+                           "of the Andean Water Mission on 6 May. During the period, the Special Envoy conducted "
+                           "visits to Cusco and Puno, where he met local leaders.\n")
+    acts = {(record.entities[a].label, record.entities[p].label)
+            for r in record.relations if r.kind == "activity" for a in (r.subject, *r.objects) if a
+            for p in r.places}
+    assert {("Andean Water Mission", "Cusco"), ("Andean Water Mission", "Puno")} <= acts
+    # the role stands for the organisation only in relations: it is no mention of it
+    assert all(record.clean.text[m.start:m.end] != "Special Envoy" for m in record.mentions)
