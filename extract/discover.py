@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from extract.errors import DataError, line_of, read_data_text, read_json
+from extract.errors import DataError, read_lexicon
 from extract.gazetteer import strip_accents
 from extract.records import EntityInfo
 
@@ -74,18 +74,7 @@ class OrgLexicon:
 @lru_cache(maxsize=4)
 def load_org_lexicon(path: Path = LEXICON) -> OrgLexicon:
     """Read the organisation-name lexicon, checking every field a rule reads."""
-    data = read_json(path, DiscoveryError)
-    if not isinstance(data, dict):
-        raise DiscoveryError(f"{path}:1: must be one JSON object with the fields {', '.join(LEXICON_FIELDS)}")
-    for name, typ in LEXICON_FIELDS.items():
-        value = data.get(name)
-        where = lambda: f"{path}:{line_of(read_data_text(path, DiscoveryError), name)}"
-        if not isinstance(value, typ):
-            raise DiscoveryError(f"{where()}: field {name!r} is missing or not a {typ.__name__}; see the 'about' field")
-        items = value.items() if isinstance(value, dict) else ((v, "") for v in value)
-        for k, v in items:
-            if not isinstance(k, str) or not isinstance(v, str):
-                raise DiscoveryError(f"{where()}: field {name!r} has a non-text entry {k!r}; entries are strings")
+    data = read_lexicon(path, LEXICON_FIELDS, DiscoveryError)
     low = lambda xs: frozenset(x.lower() for x in xs)
     return OrgLexicon(
         heads={k.lower(): v for k, v in data["heads"].items()}, phrases={k.lower(): v for k, v in data["phrases"].items()},

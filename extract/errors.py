@@ -99,6 +99,23 @@ def read_tsv(path: Path | str, columns: tuple[str, ...], error: type[DataError] 
         yield n, dict(zip(header, cells))
 
 
+def read_turtle(path: Path | str, error: type[DataError] = DataError, fix: str = RESTORE):
+    """An rdflib Graph of a Turtle data file (the ontology, the shapes), bound to the file's own prefixes only;
+    a syntax error names its line."""
+    from rdflib import Graph
+    from rdflib.plugins.parsers.notation3 import BadSyntax
+
+    text = read_data_text(path, error, fix)
+    try:
+        return Graph(bind_namespaces="none").parse(data=text, format="turtle", publicID=Path(path).resolve().as_uri())
+    except BadSyntax as exc:
+        reason = re.search(r"Bad syntax \((.*?)\) at", str(exc))
+        raise error(f"{path}:{exc.lines + 1}: not valid Turtle ({reason.group(1) if reason else 'bad syntax'}); "
+                    f"{fix.replace('FILE', str(path))}") from None
+    except Exception as exc:    # rdflib raises plain exceptions for bad IRIs and literals, without a line
+        raise error(f"{path}:1: not valid Turtle ({exc}); {fix.replace('FILE', str(path))}") from None
+
+
 def check_fields(path: Path | str, line: int, row: dict, fields: dict, error: type[DataError] = DataError,
                  optional: dict | None = None) -> None:
     """Every field of `fields` is in `row` with its type, each of `optional` has its type when present
@@ -126,9 +143,28 @@ def lines(text: str) -> list[str]:
     return [l.removesuffix("\r") for l in text.split("\n")]
 
 
-def line_of(text: str, key: str) -> int:
-    """The line of a JSON object's text where the field `key` is written (1 when it is not found)."""
-    m = re.search(rf'"{re.escape(key)}"\s*:', text)
+def read_lexicon(path: Path | str, fields: dict, error: type[DataError] = DataError) -> dict:
+    """A JSON lexicon: one object whose `fields` are lists of texts or objects of text to text (`list`, `dict`);
+    a field that is missing, of the wrong type or holds a non-text entry raises `error` naming its line."""
+    data = read_json(path, error)
+    if not isinstance(data, dict):
+        raise error(f"{path}:1: must be one JSON object with the fields {', '.join(fields)}")
+    for name, typ in fields.items():
+        value = data.get(name)
+        where = lambda: f"{path}:{line_of(read_data_text(path, error), name)}"
+        if not isinstance(value, typ):
+            raise error(f"{where()}: field {name!r} is missing or not a {typ.__name__}; see the 'about' field")
+        items = value.items() if isinstance(value, dict) else ((v, "") for v in value)
+        for k, v in items:
+            if not isinstance(k, str) or not isinstance(v, str):
+                raise error(f"{where()}: field {name!r} has a non-text entry {k!r}; entries are strings")
+    return data
+
+
+def line_of(text: str, key: str, value: bool = False) -> int:
+    """The line of a JSON text where the field `key` is written, or with `value`, the string `key` (1 when it
+    is not found)."""
+    m = re.search(rf'"{re.escape(key)}"' + ("" if value else r"\s*:"), text)
     return text[:m.start()].count("\n") + 1 if m else 1
 
 
