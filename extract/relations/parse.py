@@ -154,7 +154,8 @@ class SentenceView:
         while a is not None and seen < 12:
             seen += 1
             for child in a.children:
-                if child.dep_ in ("nsubj", "csubj", "agent"):
+                if child.dep_ in ("nsubj", "csubj", "agent") or (child.dep_ == "nsubjpass"
+                                                                  and a.lemma_.lower() in _STANCE_PASSIVES):
                     hit = _first_hit(self, child, before=tok.i if _inside(child, tok) else None)
                     if hit is not None:
                         return [h for h in self.group_of(hit) if h.kind != "country"]
@@ -232,6 +233,9 @@ def _document_words() -> frozenset:
     return frozenset(c.lemma for c in load_cues("place") if c.slot == "document")
 
 
+# Passives whose subject is who acts: "X is committed to providing", "X is mandated to support".
+_STANCE_PASSIVES = frozenset({"commit", "mandate", "dedicate", "determine", "engage", "involve", "task", "charge",
+                              "authorize", "authorise", "request", "invite", "encourage", "prepare", "position"})
 # Tokens before an organisation's name within which a role title ties to it ("Special Representative of the
 # Secretary-General for Iraq and Head of XYZ").
 ROLE_REACH = 14

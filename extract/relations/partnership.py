@@ -53,6 +53,17 @@ def read_partnerships(view: SentenceView) -> list[Relation]:
                     hit = view.hit_in(child)
                     if hit is not None:
                         out += _pairs(view, _actors_or_reporter(view, tok), view.group_of(hit), cue)
+        cue = cues.get((tok.lemma_.lower(), "object_with"))
+        if cue and tok.pos_ == "VERB" and any(
+                c.dep_ == "prep" and c.lower_ == "with" and any(
+                    (g.lemma_.lower(), "support_noun") in cues for g in c.children if g.dep_ == "pobj")
+                for c in tok.children):
+            # "provided the Commission with technical support" (not "provided the ministry with a tool")
+            for child in tok.children:
+                if child.dep_ in ("dobj", "dative"):
+                    hit = view.hit_in(child)
+                    if hit is not None:
+                        out += _pairs(view, _actors_or_reporter(view, tok), view.group_of(hit), cue)
         cue = cues.get((tok.lemma_.lower(), "agent"))
         if cue and tok.pos_ == "VERB":
             for child in tok.children:
@@ -66,19 +77,36 @@ def read_partnerships(view: SentenceView) -> list[Relation]:
 
 
 def _to_cue(tok, cues: dict) -> Cue | None:
-    """The cue of a "to" phrase: its head ("support to X"), or, when the parse hangs the phrase on a verb
-    further up ("began the process of transferring tasks, where possible, to X"), the nearest cue word
-    between that verb and "to"."""
+    """The cue of a "to" phrase: its head ("support to X"), or, when the parse hangs the phrase on a word
+    further up ("began the process of transferring tasks, where possible, to X"; "transferred its role as
+    leader to A; its role as chair to B"), the nearest cue word between the verb above and "to"."""
     head = tok.head
     cue = cues.get((head.lemma_.lower(), "to"))
-    if cue is not None or head.pos_ not in ("VERB", "AUX"):
+    if cue is not None:
         return cue
-    for t in reversed(head.doc[head.i + 1:tok.i]):
-        if t.dep_ in ("relcl", "ccomp", "advcl") or t.lower_ in (";", "which", "who"):
-            return None
+    verb = head
+    for _ in range(8):
+        if verb.pos_ in ("VERB", "AUX") or verb.head.i == verb.i:
+            break
+        verb = verb.head
+    if verb.pos_ not in ("VERB", "AUX") or verb.i > tok.i:
+        return None
+    for t in reversed(verb.doc[verb.i:tok.i]):
+        if _in_other_clause(t, verb, tok):
+            continue                  # ", where possible and as relevant,": an aside, not the phrase's verb
         if t.pos_ in ("VERB", "NOUN") and (cue := cues.get((t.lemma_.lower(), "to"))) is not None:
             return cue
     return None
+
+
+def _in_other_clause(t, verb, tok) -> bool:
+    """Whether `t` stands in a clause below `verb` (relative, complement, adverbial) that does not hold `tok`."""
+    a = t
+    while a.i != verb.i and a.head.i != a.i:
+        if a.dep_ in ("relcl", "ccomp", "advcl") and not (a.left_edge.i <= tok.i <= a.right_edge.i):
+            return True
+        a = a.head
+    return False
 
 
 def _actors_or_reporter(view: SentenceView, tok) -> list[str]:

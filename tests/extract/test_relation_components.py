@@ -217,3 +217,30 @@ def test_a_role_the_report_ties_to_an_organisation_acts_for_it(tmp_path, extract
     assert {("Andean Water Mission", "Cusco"), ("Andean Water Mission", "Puno")} <= acts
     # the role stands for the organisation only in relations: it is no mention of it
     assert all(record.clean.text[m.start:m.end] != "Special Envoy" for m in record.mentions)
+
+
+def test_providing_an_organisation_with_support_is_a_partnership_but_not_with_a_tool(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Peru, UNICEF provided the National Electoral Commission with technical support.\n")
+    assert frozenset(("UNICEF", "National Electoral Commission")) in _pairs(rels, "partnership")
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Peru, UNICEF provided the National Electoral Commission with a digital tool.\n")
+    assert not _pairs({r for r in rels if r[3] == "partnership"}, "partnership")
+
+
+def test_the_subject_of_a_stance_passive_acts(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Peru, UNICEF is committed to providing training through the National Electoral "
+                         "Commission.\n")
+    assert frozenset(("UNICEF", "National Electoral Commission")) in _pairs(rels, "partnership")
+
+
+def test_handovers_listed_after_one_verb_each_find_their_cue(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "Accordingly, UNICEF has transferred its role as leader of the Theme Group on Water to "
+                         "WFP; its role as chair of the monitoring and reporting arrangement on the prevention of "
+                         "child labour to UNFPA; and its role as co-chair of the task force on schools to the Andean "
+                         "Water Institute.\n")
+    pairs = _pairs(rels, "partnership")
+    assert {frozenset(("UNICEF", "WFP")), frozenset(("UNICEF", "UNFPA")),
+            frozenset(("UNICEF", "Andean Water Institute"))} <= pairs
