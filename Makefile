@@ -28,12 +28,13 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # Debian packages the tests need: a real browser (chromium), an independent Turtle parser (rapper) and
-# libseccomp (kg serve's query workers run under a seccomp filter that keeps them off the network).
+# libseccomp (kg serve's query workers run under a seccomp filter that keeps them off the network);
+# `make bench` loads the endpoints with wrk.
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v rapper >/dev/null || ! ldconfig -p | grep -q libseccomp.so.2; then \
+	@if ! command -v chromium >/dev/null || ! command -v rapper >/dev/null || ! ldconfig -p | grep -q libseccomp.so.2 || ! command -v wrk >/dev/null; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium raptor2-utils libseccomp2 >/dev/null; \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium raptor2-utils libseccomp2 wrk >/dev/null; \
 	fi
 	@# a real Virtuoso 7, the SPARQL store kg push is tested against besides Oxigraph
 	@if ! command -v virtuoso-t >/dev/null; then \
@@ -43,7 +44,7 @@ system-deps:
 	fi
 
 # Results go to $(OUT)/benchmarks.md; `make bench RESULTS=benchmarks/results.md` updates the tracked file.
-bench: setup
+bench: setup system-deps
 	$(BIN)/python benchmarks/run.py --results $(or $(RESULTS),$(OUT)/benchmarks.md)
 
 clean:

@@ -6,6 +6,7 @@ import mimetypes
 import os
 import shutil
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,6 +23,11 @@ MAX_BODY = 1024 * 1024
 MAX_RESULT = 64 * 1024 * 1024
 MAX_QUESTION = 10_000  # characters of a question /ask reads
 WATCH_S = 0.25  # how often the folder is checked for a finished build
+# Before a build is served, its cache is filled with the requests answered most recently from the build before it
+# and the library's queries as the query page asks them (JSON results), for at most WARM_S seconds in all.
+WARM_RECENT = 64
+WARM_ACCEPT = "application/sparql-results+json"
+WARM_S = 20
 
 QUERY_PAGE = Path(__file__).resolve().parents[1] / "pages" / "assets" / "query.html"
 HIDDEN_DIRS = ("store",)  # the database files are not pages
@@ -47,7 +53,7 @@ class Endpoint:
         from kg.dataset.store import load_store
 
         load_store(self.root)  # a missing or unreadable graph is one clear error here, before any worker starts
-        self.build = self._open()
+        self.build = self._open(None)
         self._failed: tuple | None = None  # a build that could not be served; retried when the folder changes again
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -56,13 +62,46 @@ class Endpoint:
     def pool(self) -> QueryPool:
         return self.build.pool
 
-    def _open(self) -> Build:
-        """The build in the folder now: its store made (once) and its query workers started."""
+    def _open(self, previous: Build | None) -> Build:
+        """The build in the folder now: its store made (once), its query workers started, its cache filled."""
         from kg.dataset.store import build_stamp
 
         stamp = build_stamp(self.root)  # before loading: a build landing meanwhile is seen as a change next time
         # the first worker makes out/store/ if the build has none yet (the others wait for it and reuse it)
-        return Build(stamp, QueryPool(self.root, self.workers, self.in_memory), AnswerCache(self.cache_bytes))
+        build = Build(stamp, QueryPool(self.root, self.workers, self.in_memory), AnswerCache(self.cache_bytes))
+        try:
+            self._warm(build, previous)
+        except BaseException:
+            build.pool.close()
+            raise
+        return build
+
+    def _warm(self, build: Build, previous: Build | None) -> None:
+        """Answer, on the new build's workers and before it is served, the requests answered most recently from
+        the previous build and the library's queries as the query page sends them, so the first clients after a
+        start or a rebuild are answered from the cache. Within WARM_S seconds in all; what fails is not kept."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if not build.cache.limit:
+            return
+        keys = previous.cache.recent(WARM_RECENT) if previous is not None else []
+        keys += [self._key(self._request(q["sparql"], WARM_ACCEPT)) for q in load_query_library()]
+        deadline = time.monotonic() + WARM_S
+
+        def warm(key):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            request = {**dict(zip(("query", "solution_type", "graph_type"), key)), "max_result": self.max_result}
+            try:
+                reply = build.pool.run(request, min(self.timeout_s, left), queue_s=left)
+            except (QueryRejected, _Retired):  # past the time left, or the server is closing
+                return
+            if reply[0] == "ok" and reply[3]:
+                build.cache.put(key, Answer(reply[1], reply[2]))
+
+        with ThreadPoolExecutor(build.pool.size, thread_name_prefix="kg-warm") as pool:
+            list(pool.map(warm, dict.fromkeys(keys)))
 
     def refresh(self) -> bool:
         """Serve the folder's build if it changed since the served one was opened; True if it did."""
@@ -72,7 +111,7 @@ class Endpoint:
         if stamp is None or stamp in (self.build.stamp, self._failed):
             return False  # mid-swap, unchanged, or known broken
         try:
-            new = self._open()
+            new = self._open(self.build)
         except (StoreError, ServeError, OSError) as exc:
             if build_stamp(self.root) == stamp:  # the build itself is at fault, not a swap under our feet
                 self._failed = stamp
@@ -123,13 +162,8 @@ class Endpoint:
             if fmt not in FORMAT_PARAM:
                 raise QueryRejected(400, f"unknown format {fmt!r}; use one of {', '.join(FORMAT_PARAM)}")
             accept = FORMAT_PARAM[fmt]
-        request = {
-            "query": queries[0],
-            "solution_type": negotiate(accept, list(SOLUTION_TYPES)),
-            "graph_type": negotiate(accept, list(GRAPH_TYPES)),
-            "max_result": self.max_result,
-        }
-        key = (request["query"], request["solution_type"], request["graph_type"])
+        request = self._request(queries[0], accept)
+        key = self._key(request)
         for _ in range(3):  # a build swapped in while this waited for a worker: ask the new one
             build = self.build
             try:
@@ -140,6 +174,16 @@ class Endpoint:
                 return answer.ctype, answer.gzipped(), "gzip"
             return answer.ctype, answer.body, None
         raise QueryRejected(503, "the served build changed three times during this request; try again")
+
+    def _request(self, query: str, accept: str) -> dict:
+        """What a query worker is sent for a query and an Accept header."""
+        return {"query": query, "solution_type": negotiate(accept, list(SOLUTION_TYPES)),
+                "graph_type": negotiate(accept, list(GRAPH_TYPES)), "max_result": self.max_result}
+
+    @staticmethod
+    def _key(request: dict) -> tuple:
+        """Requests with the same key get the same answer from one build."""
+        return request["query"], request["solution_type"], request["graph_type"]
 
     def _answer(self, build: Build, key: tuple, request: dict) -> tuple[Answer, bool]:
         """The answer, and whether it was (or is now) kept in the cache."""

@@ -40,6 +40,11 @@ class AnswerCache:
         self.running: dict = {}  # key -> Event, so identical requests at once run the query once
         self.lock = threading.Lock()
 
+    def recent(self, n: int) -> list:
+        """The keys of the `n` answers asked for most recently, the latest first."""
+        with self.lock:
+            return list(reversed(self.items))[:n]
+
     def get(self, key):
         with self.lock:
             hit = self.items.get(key)

@@ -203,10 +203,10 @@ class QueryPool:
                 self._release(w)
         threading.Thread(target=start, daemon=True).start()
 
-    def run(self, request: dict, timeout: float) -> tuple:
-        """Run one query request: wait up to queue_s for a free worker, then allow it `timeout` seconds."""
+    def run(self, request: dict, timeout: float, queue_s: float | None = None) -> tuple:
+        """Run one query request: wait up to queue_s (the pool's by default) for a free worker, then allow it `timeout` seconds."""
         try:
-            worker = self.idle.get(timeout=self.queue_s)  # first come, first served
+            worker = self.idle.get(timeout=self.queue_s if queue_s is None else queue_s)  # first come, first served
         except queue.Empty:
             raise QueryRejected(503, f"all {self.size} query workers stayed busy for {self.queue_s:g} s; "
                                      "try again shortly") from None

@@ -380,6 +380,33 @@ def test_repeated_requests_come_from_the_cache_gzip_for_clients_that_accept_it(s
     assert "Accept-Encoding" in zipped.headers["vary"]
 
 
+def test_the_library_queries_are_answered_before_the_first_request(out_dir):
+    """A started server already holds each library query's answer as the query page asks for it (JSON results),
+    made by its own workers from this build: the first request gets that answer, the rows a fresh run gives."""
+    from kg.serve.app import WARM_ACCEPT, load_query_library, make_server
+
+    server = make_server(out_dir, port=0, workers=2, watch_s=None)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = server.endpoint
+        kept = {key: answer for key, answer in endpoint.build.cache.items.items()}
+        library = load_query_library()
+        keys = [endpoint._key(endpoint._request(q["sparql"], WARM_ACCEPT)) for q in library]
+        assert set(keys) <= set(kept), [q["name"] for q, k in zip(library, keys) if k not in kept]
+        for key in keys:
+            fresh = endpoint.pool.run(endpoint._request(key[0], WARM_ACCEPT), 60)
+            assert fresh[0] == "ok"
+            rows = sorted(map(repr, json.loads(fresh[2])["results"]["bindings"]))
+            assert sorted(map(repr, json.loads(kept[key].body)["results"]["bindings"])) == rows
+        first = httpx.post(server.url + "sparql", content=library[0]["sparql"], timeout=60,
+                           headers={"Content-Type": "application/sparql-query", "Accept": WARM_ACCEPT,
+                                    "Accept-Encoding": "identity"})
+        assert first.status_code == 200 and first.content == kept[keys[0]].body
+    finally:
+        server.shutdown()
+        server.close()
+
+
 def test_answers_that_differ_per_run_are_not_cached(server):
     q = "SELECT (STRUUID() AS ?u) (RAND() AS ?r) WHERE {}"
     with httpx.Client(base_url=server) as c:

@@ -1,6 +1,7 @@
 """`kg serve` serves what was built: `kg build` into the served folder while clients query, and the answers follow."""
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -123,6 +124,30 @@ def test_a_broken_build_keeps_the_old_one_served(haiti_folder):
             (out / "graph.trig").write_text("this is not TriG {", encoding="utf-8")
             assert server.endpoint.refresh() is False
             assert served_reports(c) == [HAITI]
+    finally:
+        server.shutdown()
+        server.close()
+
+
+def test_what_was_asked_of_the_old_build_is_answered_by_the_new_one_before_the_switch(haiti_folder):
+    """When a new build is served, the requests answered most recently from the old one have been answered
+    again by the new one's workers: they are in its cache from the switch on, with the new build's rows."""
+    from kg.serve.app import make_server
+
+    reports, out = haiti_folder
+    server = make_server(out, port=0, workers=1, watch_s=None)
+    try:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        with httpx.Client(base_url=server.url.rstrip("/"), timeout=60) as c:
+            assert served_reports(c) == [HAITI]
+            r = kg("build", str(reports / f"{MALI}.txt"), "--out", str(out))
+            assert r.returncode == 0, r.stderr
+            assert server.endpoint.refresh() is True
+            kept = [a for key, a in server.endpoint.build.cache.items.items() if key[0] == REPORTS]
+            assert len(kept) == 1, "the request asked of the old build was not answered ahead"
+            bindings = json.loads(kept[0].body)["results"]["bindings"]
+            assert [b["g"]["value"].rsplit("/", 1)[-1] for b in bindings] == [MALI]
+            assert served_reports(c) == [MALI]
     finally:
         server.shutdown()
         server.close()
