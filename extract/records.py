@@ -78,6 +78,7 @@ class ReportRecord:
     themes_by_sentence: list = field(default_factory=list)  # per sentence: themes named or carried on (themes.sentence_themes)
     theme_ties: list = field(default_factory=list)     # ThemeTie
     sdg_links: list = field(default_factory=list)      # SdgLink
+    programme_sdgs: list = field(default_factory=list) # SdgLink whose `outcome` is a programme's key (themes.link_programmes)
     results: list = field(default_factory=list)        # Result
     model: str = ""
     meta: object = None           # extract.metadata.ReportMeta: what the report's .meta.json says

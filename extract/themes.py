@@ -148,6 +148,7 @@ def extract_theme_links(record: ReportRecord, thesaurus: Thesaurus | None = None
         for key in used
     ]
     record.sdg_links = link_outcomes(record, ties, per_sentence)
+    record.programme_sdgs = link_programmes(record, ties, per_sentence)
 
 
 def sentence_themes(record: ReportRecord, named: list[list[str]]) -> list[list[str]]:
@@ -246,6 +247,43 @@ def link_outcomes(record: ReportRecord, ties: list[ThemeTie], per_sentence: list
         for sdg, acc in sorted(served.items(), key=lambda kv: (-kv[1]["score"], _goal_of(kv[0]))):
             if len(acc["sentences"]) < MIN_SENTENCES and len(acc["sentences"]) / len(inside) < MIN_SHARE:
                 continue
+            links.append(SdgLink(key, sdg, round(acc["score"] / len(inside), 4), acc["stated"],
+                                 tuple(acc["themes"]), tuple(acc["sentences"])))
+    return links
+
+
+# The entity kinds a programme link is read for (gazetteer and discovered programmes, initiatives, frameworks).
+PROGRAMME_KINDS = frozenset({"programme", "initiative", "framework"})
+
+
+def link_programmes(record: ReportRecord, ties: list[ThemeTie], per_sentence: list[list[str]]) -> list[SdgLink]:
+    """For each programme, the goals the sentences that name it serve, weighed like outcomes' (`link_outcomes`):
+    a stated tie counts 1, the default mapping DEFAULT_TIE_WEIGHT, over the number of sentences that name it."""
+    goals_of: dict[str, dict[str, bool]] = {}
+    for t in ties:
+        by_goal = goals_of.setdefault(t.theme, {})
+        by_goal[t.sdg] = by_goal.get(t.sdg, False) or t.stated
+    sentences: dict[str, list[int]] = {}
+    for m in record.mentions:
+        info = record.entities.get(m.key)
+        if info is not None and info.kind in PROGRAMME_KINDS and m.sentence not in sentences.get(m.key, []):
+            sentences.setdefault(m.key, []).append(m.sentence)
+    links: list[SdgLink] = []
+    for key, inside in sentences.items():
+        served: dict[str, dict] = {}
+        for i in inside:
+            score: dict[str, float] = {}
+            for theme in per_sentence[i]:
+                for sdg, is_stated in goals_of.get(theme, {}).items():
+                    acc = served.setdefault(sdg, {"sentences": [], "themes": [], "stated": False, "score": 0.0})
+                    if theme not in acc["themes"]:
+                        acc["themes"].append(theme)
+                    acc["stated"] = acc["stated"] or is_stated
+                    score[sdg] = max(score.get(sdg, 0.0), 1.0 if is_stated else DEFAULT_TIE_WEIGHT)
+            for sdg, value in score.items():
+                served[sdg]["sentences"].append(i)
+                served[sdg]["score"] += value
+        for sdg, acc in sorted(served.items(), key=lambda kv: (-kv[1]["score"], _goal_of(kv[0]))):
             links.append(SdgLink(key, sdg, round(acc["score"] / len(inside), 4), acc["stated"],
                                  tuple(acc["themes"]), tuple(acc["sentences"])))
     return links

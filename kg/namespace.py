@@ -81,6 +81,7 @@ class RK(DefinedNamespace):
     confidence: URIRef
     operatesIn: URIRef
     partnersWith: URIRef
+    programme: URIRef
     place: URIRef
     procuresThrough: URIRef
     recipient: URIRef

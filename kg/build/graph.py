@@ -220,7 +220,7 @@ def _add_themes(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
     for tie in record.theme_ties:
         if tie.sentence is not None:
             evidence.setdefault(tie.theme, set()).add(tie.sentence)
-    for link in record.sdg_links:
+    for link in [*record.sdg_links, *record.programme_sdgs]:
         for t in link.themes:
             evidence.setdefault(t, set()).update(link.sentences)
     for theme in record.themes:
@@ -271,6 +271,23 @@ def _add_themes(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
         for s in link.sentences:
             g.add((node, RK.evidence, sentence_iris[s]))
         g.add((o, RK.contributesTo, sdg))
+    for link in record.programme_sdgs:        # a programme serves an SDG through the themes of its sentences
+        p, sdg = entity_iri(link.outcome), entity_iri(link.sdg)
+        if link.sdg not in mentioned and link.sdg in record.entities:
+            _describe_entity(g, sdg, record.entities[link.sdg])
+            for s in link.sentences:
+                g.add((sdg, RK.mentionedIn, sentence_iris[s]))
+        node = _node(record, "programme-sdg", f"{link.outcome.replace('/', '-')}-{link.sdg.rsplit('/', 1)[-1]}")
+        g.add((node, RDF.type, RK.SdgContribution))
+        g.add((node, RK.programme, p))
+        g.add((node, RK.sdg, sdg))
+        g.add((node, RK.weight, Literal(Decimal(str(round(link.weight, 4))), datatype=XSD.decimal)))
+        g.add((node, RK.stated, Literal(link.stated)))
+        for t in link.themes:
+            g.add((node, RK.theme, entity_iri(t)))
+        for s in link.sentences:
+            g.add((node, RK.evidence, sentence_iris[s]))
+        g.add((node, RK.inReport, report_iri(record.slug)))
 
 
 def _add_results(g: Graph, record: ReportRecord, sentence_iris: list, spans) -> None:
