@@ -150,8 +150,10 @@ def _verb(view: SentenceView, verb, cue: Cue) -> list[Relation]:
     _remember(view, funders)
     if not funders and not passive:
         return []
-    if not recipients and any(c.dep_ in ("advcl", "xcomp") and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)
-                              for c in verb.children):
+    heads = [verb] + [c for c in verb.children if c.dep_ == "dobj"]
+    if not recipients and any(c.dep_ in ("advcl", "xcomp", "relcl", "acl")
+                              and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)
+                              for h in heads for c in h.children):
         named_other = True               # "allocated 5 billion dinars to reopen the camp": paid for its own act
     if not recipients and view.reporter and not named_other:
         recipients = [view.reporter]

@@ -177,7 +177,9 @@ class SentenceView:
 
     def stated(self, tok) -> bool:
         """Whether the clause of `tok` states a fact the graph may hold: anything in a plan, else what is
-        not said in the future tense."""
+        not said in the future tense; never a question ("Did the society request funding from X?")."""
+        if self.text.rstrip().endswith("?"):
+            return False
         return self.plan or not self.future(tok)
 
     def future(self, tok) -> bool:

@@ -244,3 +244,17 @@ def test_handovers_listed_after_one_verb_each_find_their_cue(tmp_path, extractor
     pairs = _pairs(rels, "partnership")
     assert {frozenset(("UNICEF", "WFP")), frozenset(("UNICEF", "UNFPA")),
             frozenset(("UNICEF", "Andean Water Institute"))} <= pairs
+
+
+def test_a_question_states_no_relation(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "Did the Andean Water Institute request funding from the Green Climate Fund for that "
+                         "event?\n")
+    assert not [r for r in rels if r[0] == "funding" and r[3] != "surface"]
+
+
+def test_money_allocated_to_an_act_of_the_funder_names_no_recipient(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "UNICEF Peru note.\n\nIn Peru, the Ministry of Water allocated 5 billion soles "
+                         "(approximately $1.3 million) to reopen the old camp near Cusco.\n")
+    assert not [r for r in rels if r[0] == "funding"]
