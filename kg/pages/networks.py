@@ -24,8 +24,11 @@ RELATION_ROLES = {
     RK.Funding: ("funding", SCHEMA.funder, RK.recipient),
     RK.Membership: ("membership", ORG.member, ORG.organization),
     RK.Procurement: ("procurement", RK.participant, RK.recipient),
+    RK.Implementation: ("implementation", SCHEMA.agent, RK.participant),
 }
-ORG_EDGE_KINDS = ("partnership", "funding", "agreement", "membership", "procurement")
+ORG_EDGE_KINDS = ("partnership", "funding", "agreement", "membership", "procurement", "implementation")
+# The kinds the partnership page draws as programmes (a node kind of their own, shown or hidden together).
+PROGRAMME_KINDS = frozenset({"programme", "initiative", "framework"})
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -181,12 +184,13 @@ def load_relations(data: Dataset | Graph) -> list[Relation]:
                              description=str(g.value(node, RK.description) or "") or None, evidence=_evidence(g, node)))
     for node in set(g.subjects(RDF.type, RK.SdgContribution)):
         sdg = g.value(node, RK.sdg)
-        outcome = g.value(node, RK.outcome)
+        outcome = g.value(node, RK.outcome) or g.value(node, RK.programme)
         themes = list(g.objects(node, RK.theme))
         weight = g.value(node, RK.weight)
         stated = g.value(node, RK.stated)
         if outcome is not None and sdg is not None:
-            kind, pairs = "sdg", [(str(outcome), str(sdg))]
+            kind = "programme-sdg" if g.value(node, RK.programme) is not None else "sdg"
+            pairs = [(str(outcome), str(sdg))]
         elif sdg is not None and themes:
             kind, pairs = "theme-sdg", [(str(t), str(sdg)) for t in themes]
         else:

@@ -12,7 +12,7 @@ from rdflib import RDF, RDFS, URIRef
 
 from kg.namespace import OA, RK
 from kg.ontology import ontology_kinds, organisation_kinds
-from kg.pages.networks import Entity, Evidence, build_neighbourhood
+from kg.pages.networks import PROGRAMME_KINDS, Entity, Evidence, build_neighbourhood
 from kg.pages.site import ASSETS, Site, entity_href, sentence_anchor
 
 WORLD_ATLAS = "world-atlas/countries-50m.json"     # Natural Earth 1:50m country outlines (TopoJSON)
@@ -25,6 +25,8 @@ EDGE_STYLE = {  # kind -> (colour, dashes, arrow, legend)
     "agreement": ("#6d597a", [8, 4], "", "agreement"),
     "membership": ("#8d99ae", [2, 4], "to", "membership (member → body)"),
     "procurement": ("#e76f51", [6, 3, 2, 3], "to", "procurement"),
+    "implementation": ("#5a9e4b", [10, 4], "to", "implements (organisation → programme)"),
+    "programme-sdg": ("#7fbf7b", False, "to", "programme serves SDG"),
     "activity": ("#b0b0b0", False, "to", "works in"),
     "sdg": ("#555555", False, "to", "serves SDG"),
     "theme-sdg": ("#999999", [4, 4], "to", "theme serves SDG"),
@@ -36,6 +38,8 @@ RELATION_WORDS = {
     "funding": ("funds", "funded by"),
     "membership": ("member of", "has member"),
     "procurement": ("procures through", "supplies"),
+    "implementation": ("implements", "implemented by"),
+    "programme-sdg": ("serves", "served by programme"),
     "activity": ("works in", "place of work of"),
     "sdg": ("contributes to", "served by"),
     "theme-sdg": ("serves", "served by theme"),
@@ -155,11 +159,12 @@ def render_partnerships(site: Site, net: nx.MultiDiGraph) -> str:
     return _render(
         "network.html", page="partnerships", title="Partnerships", heading="Partnerships and funding",
         intro="Every organisation (coloured by kind) the reports link by a partnership, funding, agreement, membership or "
-              "procurement, and every such link. Link width grows with the number of evidence sentences. The list "
+              "procurement, every programme, project or plan they fund or run, and every such link. Link width grows with the number of evidence sentences. The list "
               "beside the network names them all.",
         themes=sorted({t for e in edges for t in e["themes"]}), report_filter=_report_filter(site),
         legend=_kind_legend(site, kinds or order) + _edge_legend(
-            [k for k in ("partnership", "funding", "agreement", "membership", "procurement")]),
+            [k for k in ("partnership", "funding", "agreement", "membership", "procurement", "implementation")]),
+        programme_toggle=bool(present & PROGRAMME_KINDS),
         count_nodes=len(nodes), count_edges=len(edges), notes=None, side_list=_side_list(site, net), matrix=None,
         graph=render_graph_json(nodes, edges, empty="No partnership or funding relations in this graph yet."))
 

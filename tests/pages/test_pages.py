@@ -657,3 +657,36 @@ def test_matrix_follows_the_report_filter(page, site, dataset):
     assert sorted(page.evaluate(rows)) == sorted(n for n, d in net.nodes(data=True) if d["kind"] == "outcome" and MALI in d["reports"])
     page.select_option("#filter-report", "")
     assert len(page.evaluate(rows)) == sum(1 for _, d in net.nodes(data=True) if d["kind"] == "outcome")
+
+
+JOINT_PROGRAMMES = str(entity_iri("programme/joint-programmes"))
+
+
+def test_programmes_are_a_node_kind_of_their_own_that_can_be_hidden(page, site):
+    _open(page, site / "partnerships.html")
+    got = page.evaluate("""(id) => {
+        const n = window.graphNodes.get(id);
+        const links = window.graphEdges.get().filter(e => e.from === id || e.to === id)
+            .map(e => [e.kind, window.graphNodes.get(e.from).label, window.graphNodes.get(e.to).label]);
+        return n ? {kind: n.kind, links: links} : null;
+    }""", JOINT_PROGRAMMES)
+    assert got is not None, "the Joint Programmes are not on partnerships.html"
+    assert got["kind"] == "programme"
+    assert ["implementation", "UNICEF", "Joint Programmes"] in got["links"], got
+    total = page.evaluate("() => window.graphData")
+    page.uncheck("#show-programmes")
+    assert page.evaluate("(id) => window.graphNodes.get(id).hidden", JOINT_PROGRAMMES) is True
+    shown = page.evaluate("""() => window.graphNodes.get().filter(n => !n.hidden).map(n => n.kind)""")
+    assert shown and not {"programme", "initiative", "framework"} & set(shown)
+    hidden = page.evaluate("() => window.graphVisible")
+    assert 0 < hidden["edges"] < total["edges"]
+    page.check("#show-programmes")
+    assert page.evaluate("() => window.graphVisible")["edges"] == total["edges"]
+    assert not page.watch.errors, page.watch.errors
+
+
+def test_a_programme_has_an_entity_page_with_who_runs_it(page, site):
+    _open(page, site / entity_href(JOINT_PROGRAMMES))
+    text = page.inner_text("main")
+    assert "Joint Programmes" in text and "implemented by" in text and "UNICEF" in text
+    assert not page.watch.errors, page.watch.errors

@@ -291,6 +291,8 @@
   function setupFilters(data, nodeSet, edgeSet, view) {
     var themeSel = document.getElementById("filter-theme");
     var reportSel = document.getElementById("filter-report");
+    var programmes = document.getElementById("show-programmes");
+    var programmeKinds = { programme: true, initiative: true, framework: true };
     var count = document.getElementById("graph-count");
     function show(visibleNodes, visibleEdges) {
       window.graphVisible = { nodes: visibleNodes.length, edges: visibleEdges };
@@ -302,17 +304,23 @@
     function apply() {
       var theme = themeSel ? themeSel.value : "";
       var report = reportSel ? reportSel.value : "";
+      // programmes, projects and plans are their own node kind: unticked, they and their links are hidden
+      var hideProgrammes = programmes ? !programmes.checked : false;
+      var kindOf = {};
+      data.nodes.forEach(function (n) { kindOf[n.id] = n.kind; });
+      var hiddenKind = function (id) { return hideProgrammes && programmeKinds[kindOf[id]] === true; };
       var seen = {};
       var visibleEdges = 0;
       edgeSet.update(data.edges.map(function (e) {
-        var ok = (!theme || (e.themes || []).indexOf(theme) >= 0) && (!report || (e.reports || []).indexOf(report) >= 0);
+        var ok = (!theme || (e.themes || []).indexOf(theme) >= 0) && (!report || (e.reports || []).indexOf(report) >= 0)
+          && !hiddenKind(e.from) && !hiddenKind(e.to);
         if (ok) { seen[e.from] = true; seen[e.to] = true; visibleEdges++; }
         return { id: e.id, hidden: !ok };
       }));
-      var filtering = theme || report;
+      var filtering = theme || report || hideProgrammes;
       var visible = [];
       nodeSet.update(data.nodes.map(function (n) {
-        var ok = !filtering || seen[n.id] || (!theme && report && (n.reports || []).indexOf(report) >= 0);
+        var ok = !hiddenKind(n.id) && (!filtering || seen[n.id] || (!theme && report && (n.reports || []).indexOf(report) >= 0));
         if (ok) visible.push(n.id);
         return { id: n.id, hidden: !ok };
       }));
@@ -325,7 +333,7 @@
       if (RK.filterList) RK.filterList();
       if (RK.refit) RK.refit();
     }
-    [themeSel, reportSel].forEach(function (s) { if (s) s.addEventListener("change", apply); });
+    [themeSel, reportSel, programmes].forEach(function (s) { if (s) s.addEventListener("change", apply); });
     show(data.nodes.map(function (n) { return n.id; }), data.edges.length);
   }
 
