@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rdflib import Dataset, URIRef
@@ -85,8 +85,7 @@ def understood(r: Reading, idx: _Index, plan: _Plan | None = None) -> dict:
     if plan is not None:
         bound = set(plan.used)
     else:   # no query ran (or none answered): the entity a relation query would have bound
-        orgs = [e for e in r.entities if (_has(idx, e, "rk:Organization") or _has(idx, e, "rk:Country"))
-                and not (e in r.where_only and not _has(idx, e, "rk:Organization"))]
+        orgs = _bindable(r, idx)
         bound = set(orgs[:1]) if r.relation in ("funds", "partners", "members") else set()
     for e in r.entities:
         label = idx.labels.get(e, str(e))
@@ -139,21 +138,23 @@ def _plans(r: Reading, idx: _Index) -> list[_Plan]:
     if asked & {"rk:Theme"}:
         for s in of("rk:SDG"):
             plans.append(_Plan("ask/themes-of-sdg", {"entity": s}, ("rk:Theme",), (s,), role="goal"))
-    orgs = [e for e in r.entities if (_has(idx, e, "rk:Organization") or _has(idx, e, "rk:Country"))
-            and not (e in r.where_only and not _has(idx, e, "rk:Organization"))]
-    if r.relation in ("funds", "partners", "members") and orgs:
-        answers = words.relations[r.relation]["answers"]
+    orgs = _bindable(r, idx)
+    for relation in (r.relations or [r.relation]):      # each relation the question names, in its order
+        if relation not in ("funds", "partners", "members") or not orgs or (r.kinds and set(r.kinds) <= _PLACE_KINDS):
+            continue
+        answers = words.relations[relation]["answers"]
+        after = r.directions.get(relation, r.entity_after_relation)
         e = orgs[0]
-        if r.relation == "funds":
-            name = "ask/funders-of" if r.entity_after_relation else "ask/funded-by"
+        if relation == "funds":
+            name = "ask/funders-of" if after else "ask/funded-by"
             plans.append(_Plan(name, {"entity": e}, answers, (e,), authoritative=True))
-        elif r.relation == "partners":
+        elif relation == "partners":
             plans.append(_Plan("ask/partners-of", {"entity": e}, answers, (e,), authoritative=True))
             # "who supports X" may be read as funding either way: tried when no partnership carries the question
             plans.append(_Plan("ask/funders-of", {"entity": e}, answers, (e,)))
             plans.append(_Plan("ask/funded-by", {"entity": e}, answers, (e,)))
-        elif r.relation == "members":
-            name = "ask/members-of" if r.entity_after_relation else "ask/memberships-of"
+        elif relation == "members":
+            name = "ask/members-of" if after else "ask/memberships-of"
             plans.append(_Plan(name, {"entity": e}, answers, (e,), authoritative=True))
     if r.relation == "members":
         for e in [x for x in r.entities if x not in orgs]:
@@ -161,12 +162,14 @@ def _plans(r: Reading, idx: _Index) -> list[_Plan]:
                                role="body"))
     places = [e for e in r.entities if _has(idx, e, "rk:Place")]
     if places and r.relation in ("acts", None) and not {"rk:Place", "rk:Region", "rk:Country"} & asked:
-        plans.append(_Plan("ask/actors-in", {"entity": places[0]}, ("rk:Organization",), (places[0],), role="place"))
+        plans.append(_Plan("ask/actors-in", {"entity": places[0]}, ("rk:Organization",), (places[0],), role="place",
+                           authoritative=r.relation == "acts"))
     who_of_relation = bool(r.relation) and r.kinds == list(words.relations[r.relation]["answers"])  # "who funds": not places
     if any(k in ("rk:Place", "rk:Region", "rk:Country") for k in r.kinds) and not who_of_relation:
         actors = [e for e in orgs if _has(idx, e, "rk:Organization")]
         if actors:
-            plans.append(_Plan("ask/places-of", {"entity": actors[0]}, ("rk:Place",), (actors[0],), role="actor"))
+            plans.append(_Plan("ask/places-of", {"entity": actors[0]}, ("rk:Place",), (actors[0],), role="actor",
+                               authoritative=r.relation == "acts"))
         if r.focus:
             plans.append(_Plan("ask/places-of-action", {}, ("rk:Place",), (), per_sentence=True))
     if r.kinds == [NUMBER] and r.focus:
@@ -175,6 +178,17 @@ def _plans(r: Reading, idx: _Index) -> list[_Plan]:
         # "Which SDGs does the report cover?": every entity of the kind, each with the sentences naming it
         plans.append(_Plan("ask/mentioned-with", {"class": class_term(r.kinds[0])}, tuple(r.kinds)))
     return plans
+
+
+_PLACE_KINDS = frozenset({"rk:Place", "rk:Country", "rk:Region", "rk:Locality", "rk:SupranationalRegion"})
+
+
+def _bindable(r: Reading, idx: _Index) -> list:
+    """The entities a relation query may bind: organisations, countries and programmes ("Who funds the X plan?"),
+    not a place named as where, nor one the question sets aside."""
+    return [e for e in r.entities if (_has(idx, e, "rk:Organization") or _has(idx, e, "rk:Country")
+                                      or _has(idx, e, "rk:Programme") or _has(idx, e, "rk:Framework"))
+            and not (e in r.where_only and not _has(idx, e, "rk:Organization")) and e not in r.excluded]
 
 
 def _compatible(kinds: list[str], answer_classes: tuple, node, idx: _Index) -> bool:
@@ -186,7 +200,8 @@ def _compatible(kinds: list[str], answer_classes: tuple, node, idx: _Index) -> b
 def _terms(r: Reading, used: tuple, with_relation: bool) -> list[str]:
     """What the evidence should carry: focus stems, entities not bound as parameters, and (in fallback) the relation."""
     terms = [f"w:{s}" for s in r.focus]
-    terms += [f"e:{e}" for e in r.entities if e not in used]
+    terms += ["s:" + "|".join(" ".join(seq) for seq in group) for group in r.synonyms]
+    terms += [f"e:{e}" for e in r.entities if e not in used and e not in r.excluded]
     if with_relation and r.relation:
         terms.append(f"r:{r.relation}")
     return terms
@@ -205,6 +220,8 @@ def _carried(terms: list[str], number: int | None, text: str, report: str, r: Re
         what, value = t[:2], t[2:]
         if what == "w:" and holds(value):
             out.add(t)
+        elif what == "s:" and any(all(holds(st) for st in seq.split(" ")) for seq in value.split("|")):
+            out.add(t)
         elif what == "e:":
             entity = URIRef(value)
             if (number is not None and number in _naming(idx, entity)) or entity in idx.report_places.get(report, ()):
@@ -212,6 +229,12 @@ def _carried(terms: list[str], number: int | None, text: str, report: str, r: Re
         elif what == "r:" and any(holds(st) for st in _relation_stems(r.relation)):
             out.add(t)
     return out
+
+
+def _holding(idx: _Index, stems: list[str]) -> frozenset:
+    """The sentences that hold every one of the stems."""
+    found = [idx.text().postings.get(st, frozenset()) for st in stems]
+    return frozenset.intersection(*found) if found else frozenset()
 
 
 @lru_cache(maxsize=8)
@@ -229,6 +252,8 @@ def _weights(terms: list[str], r: Reading, idx: _Index) -> dict[str, float]:
             df = len(idx.text().postings.get(value, ()))
         elif what == "e:":
             df = len(_naming(idx, URIRef(value)))
+        elif what == "s:":
+            df = len(set().union(*(_holding(idx, seq.split(" ")) for seq in value.split("|"))))
         else:
             df = max((len(idx.text().postings.get(st, ())) for st in _relation_stems(r.relation)), default=0)
         out[t] = math.log(n / (df + 0.5))
@@ -266,14 +291,18 @@ def _rank(rows: list[dict], terms: list[str], r: Reading, idx: _Index) -> list[t
     return out
 
 
-def _best_sentences(r: Reading, idx: _Index, terms: list[str], limit: int = 60) -> list[int]:
-    """The sentences that carry the most of the question's terms (at least MIN_SHARE, near the best), by the index."""
+def _best_sentences(r: Reading, idx: _Index, terms: list[str], limit: int = 60, keep=None) -> list[int]:
+    """The sentences that carry the most of the question's terms (at least MIN_SHARE, near the best), by the index;
+    with `keep`, the best of those it keeps."""
     weight = _weights(terms, r, idx)
     total = sum(weight.values()) or 1.0
     candidates = set()
     for t in terms:
         if t.startswith("w:"):
             candidates.update(idx.text().postings.get(t[2:], ()))
+        elif t.startswith("s:"):
+            for seq in t[2:].split("|"):
+                candidates.update(_holding(idx, seq.split(" ")))
         elif t.startswith("e:"):
             candidates.update(_naming(idx, URIRef(t[2:])))
         elif t.startswith("r:"):
@@ -283,6 +312,8 @@ def _best_sentences(r: Reading, idx: _Index, terms: list[str], limit: int = 60) 
     for i in candidates:
         ev = Evidence(*idx.text().sentences[i][1])
         shares[i] = sum(weight[t] for t in _carried(terms, i, ev.text, ev.report, r, idx)) / total
+    if keep is not None:
+        shares = {i: sh for i, sh in shares.items() if sh >= MIN_SHARE and keep(i)}
     best = max(shares.values(), default=0.0)
     if best < MIN_SHARE:
         return []
@@ -322,11 +353,26 @@ def _prefer(rows: list[tuple[dict, float]], r: Reading) -> tuple[list[tuple[dict
 
 
 def _eligible(rows: list[dict], r: Reading, plan: _Plan, idx: _Index) -> list[dict]:
-    """Rows whose answer is of the asked kind and is not something the question itself names."""
+    """Rows whose answer is of the asked kind and is not something the question itself names; when none is, an
+    organisation the graph knows by no narrower kind may be of the narrower kind asked ("which government agency")."""
     if plan.answer_classes == (NUMBER,):
         return rows
-    return [row for row in rows
-            if row["answer"] not in r.entities and _compatible(r.kinds, plan.answer_classes, row["answer"], idx)]
+    rows = [row for row in rows if row["answer"] not in r.entities]
+    found = [row for row in rows if _compatible(r.kinds, plan.answer_classes, row["answer"], idx)]
+    if found or not r.kinds or not set(r.kinds) <= _narrower_organisations():
+        return found
+    return [row for row in rows if idx.classes.get(row["answer"], set()) & _narrower_organisations() == set()
+            and _has(idx, row["answer"], "rk:Organization")]
+
+
+@lru_cache(maxsize=1)
+def _narrower_organisations() -> frozenset:
+    """The classes of organisation narrower than rk:Organization, as the words file names them ("rk:NGO")."""
+    from kg.ask.index import _curie
+    from kg.ontology import ontology_kinds
+
+    code_of, _, organisations, _ = ontology_kinds()
+    return frozenset(_curie(c) for c, code in code_of.items() if code in organisations) - {"rk:Organization"}
 
 
 def _items(rows, r: Reading, plan: _Plan, idx: _Index) -> list[Item]:
@@ -387,7 +433,7 @@ def answer(question: str, source, every: bool = False, folder=None) -> Answer:
     idx = _index(source, folder)
     question = "".join(c if c.isprintable() else " " for c in question)
     r = read_question(question, source)
-    sparql, found_relation = "", False
+    sparql, found_relation, loose = "", False, None
     for plan in _plans(r, idx):
         rows, result = _run(plan, source, r, idx)
         sparql = _sparql_text(plan, result)
@@ -406,20 +452,41 @@ def answer(question: str, source, every: bool = False, folder=None) -> Answer:
             a.selection = _selection(plan, idx, len(total), len({row["answer"] for row in eligible}), items,
                                      r, terms, why, every)
             return a
+        if eligible and loose is None:
+            loose = (plan, sparql, ranked, len(total), terms)
         if plan.authoritative and not eligible and not found_relation:
             # the graph reads this relation from the text and holds none for this entity: guessing from
             # sentences would only find its neighbours ("Who funds France?" is not its co-donors)
             return Answer(question, [], sparql, r, "", suggest(r, source), understood(r, idx, plan),
                           {"strategy": "none", "query": _command(plan, idx), "total": 0, "shown": 0,
                            "note": "the graph holds no such relation for what the question names"})
+    if loose is not None and loose[0].authoritative:
+        return _unfiltered(question, r, idx, *loose)
     items, fallback_sparql = _from_sentences(r, idx)
     if items:
         return Answer(question, items, fallback_sparql, r, "ask/sentences", understood=understood(r, idx),
                       selection={"strategy": "sentences", "shown": len(items),
                                  "note": "no relation in the graph answers this; these are the entities of the asked "
                                          "kind named in the sentences that best carry the question's words (BM25)"})
+    if loose is not None:
+        return _unfiltered(question, r, idx, *loose)
     return Answer(question, [], fallback_sparql or sparql, r, "", suggest(r, source), understood(r, idx),
                   {"strategy": "none", "shown": 0, "note": "the graph holds nothing that answers this question"})
+
+
+def _unfiltered(question: str, r: Reading, idx: _Index, plan: _Plan, sparql: str, ranked, total: int,
+                terms: list[str]) -> Answer:
+    """Every answer of the relation the question names, ranked, when no evidence sentence carries the rest of it: the
+    relation holds, the words around it are the report's own ("Where is X working on the response?")."""
+    kept, why = _prefer([(row, share + score * 1e-6) for row, share, score in ranked], r)
+    items = _items(kept, r, plan, idx)
+    carried = [w for w in r.focus_words] + [idx.labels.get(e, str(e)) for e in r.entities
+                                            if e not in plan.used and e not in r.excluded]
+    selection = {"strategy": "relation", "query": _command(plan, idx), "total": total, "shown": len(items),
+                 "ranked": "BM25 over the evidence sentences, by the question's words and names",
+                 "kept": [f"no evidence carries {', '.join(repr(c) for c in carried)}: every answer of the asked "
+                          f"kind, ranked with BM25", *why]}
+    return Answer(question, items, sparql, r, plan.query, understood=understood(r, idx, plan), selection=selection)
 
 
 def _selection(plan: _Plan, idx: _Index, total: int, eligible: int, items: list[Item], r: Reading,
@@ -452,24 +519,49 @@ def _from_sentences(r: Reading, idx: _Index) -> tuple[list[Item], str]:
     if not asked or not (r.focus or r.entities or r.relation):
         return [], ""
     terms = _terms(r, (), with_relation=True)
-    probe = Reading(r.entities, r.themes, asked, r.relation, r.entity_after_relation, r.focus)
+    probe = replace(r, kinds=asked)
     plan = _Plan("ask/sentences", {}, tuple(asked))
+
+    def named(i: int) -> list[dict]:
+        """Rows for the entities of the asked kind a sentence names, or the lines it introduces with a colon name."""
+        out = []
+        for j in (i, *_introduced(idx, i)):
+            sentence, ev = idx.text().sentences[j][0], Evidence(*idx.text().sentences[j][1])
+            out += [{"answer": entity, "label": idx.labels.get(entity), "sentence": sentence, "text": ev.text,
+                     "report": ev.report, "start": ev.start, "end": ev.end}
+                    for entity in sorted(idx.text().mentions.get(j, ()), key=str)]
+        return _eligible(out, probe, plan, idx)
+
     rows, top = [], None
     # the best of the sentences that name something of the asked kind, not every sentence near them
-    for i in _best_sentences(r, idx, terms):
+    for i in _best_sentences(r, idx, terms, keep=lambda i: bool(named(i))):
         share = _share_of(i, terms, r, idx)
         if top is not None and share < top - 1e-9:
             break
-        sentence, ev = idx.text().sentences[i][0], Evidence(*idx.text().sentences[i][1])
-        found = _eligible([{"answer": entity, "label": idx.labels.get(entity), "sentence": sentence, "text": ev.text,
-                            "report": ev.report, "start": ev.start, "end": ev.end}
-                           for entity in sorted(idx.text().mentions.get(i, ()), key=str)], probe, plan, idx)
+        found = named(i)
         if found:
             top = share if top is None else top
             rows += found
     kept = [(row, score) for row, _, score in _rank(rows, terms, r, idx)]
     from kg.query.library import load_query
     return _items(kept, probe, plan, idx), load_query("ask/sentences").text   # the index is read with it and ask/mentions
+
+
+def _introduced(idx: _Index, i: int, most: int = 8) -> list[int]:
+    """The lines a sentence ending with a colon introduces: the next one, and those after it up to the first that
+    ends as a sentence does (a list or a table's rows), in the same report."""
+    sentences = idx.text().sentences
+    if not sentences[i][1][0].rstrip().endswith(":"):
+        return []
+    out = []
+    for j in range(i + 1, min(i + 1 + most, len(sentences))):
+        text, report = sentences[j][1][0].rstrip(), sentences[j][1][1]
+        if report != sentences[i][1][1] or (out and text.endswith((".", "!", "?", ":"))):
+            break
+        out.append(j)
+        if text.endswith((".", "!", "?", ":")):
+            break
+    return out
 
 
 def _share_of(i: int, terms: list[str], r: Reading, idx: _Index) -> float:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from rdflib import URIRef
 
 from kg.ask.index import MAX_NAME_TOKENS, _has, _index
+from extract.gazetteer import strip_accents
 from kg.ask.words import Words, _is_word, _tokens, lemma, load_words, stem
 from kg.query.run import engine
 
@@ -26,6 +27,10 @@ class Reading:
     focus_words: list[str] = field(default_factory=list)   # the same words as written
     years: list[str] = field(default_factory=list)
     where_only: list = field(default_factory=list)   # entities named as where something happens ("in Haiti")
+    relations: list[str] = field(default_factory=list)   # every relation named, in order (the first is `relation`)
+    excluded: list = field(default_factory=list)     # entities the question sets aside ("apart from CERF")
+    synonyms: list[tuple] = field(default_factory=list)   # focus words read as any of their synonyms' stem sequences
+    directions: dict = field(default_factory=dict)   # relation -> whether the named entity follows its word
 
 
 def read_question(question: str, source) -> Reading:
@@ -35,13 +40,19 @@ def read_question(question: str, source) -> Reading:
     words = load_words()
     toks = _tokens(question)
     low = [lemma(t) for t in toks]
-    spans = []
+    spans, adjectives = [], set()
     for i in range(len(toks)):
         for n in range(min(MAX_NAME_TOKENS, len(toks) - i), 0, -1):
             seq = tuple(toks[i:i + n])
             if n == 1 and toks[i].lower() in words.stopwords and not toks[i].isupper():
                 continue            # "who", "Who": the question word, not WHO, whatever the text once spelt
             nodes = idx.exact.get(seq, set()) | idx.folded.get(tuple(t.lower() for t in seq), set())
+            if not nodes and n > 1:
+                nodes = _by_initials(seq, idx, words)
+            if not nodes and n == 1 and toks[i][:1].isupper():
+                nodes = _demonyms(idx, words).get(toks[i].lower(), set())
+                if nodes:
+                    adjectives.add(i)
             if nodes:
                 spans.append((i, i + n, nodes))
     spans.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
@@ -51,12 +62,17 @@ def read_question(question: str, source) -> Reading:
             continue
         taken |= set(range(s, e))
         found += [(s, str(node), node) for node in nodes]
-    entities, where_only = [], []
+    entities, where_only, excluded = [], [], []
+    cut = [j for j in range(len(low)) if _phrase_at(low, j, words.exclusion)]
     for start, _, node in sorted(found):
         if node not in entities:
             entities.append(node)
-            if start > 0 and toks[start - 1].lower() in _PLACE_PREPOSITIONS:
-                where_only.append(node)     # "funds WFP in Haiti": Haiti is where, not who
+            if (start > 0 and toks[start - 1].lower() in _PLACE_PREPOSITIONS) or start in adjectives:
+                where_only.append(node)     # "funds WFP in Haiti", "Iraqi bodies": Haiti, Iraq are where, not who
+            if any(j < start <= j + _phrase_at(low, j, words.exclusion) for j in cut):
+                excluded.append(node)       # "apart from CERF, who ...": not an answer, and not what is asked about
+    for j in cut:
+        taken.update(range(j, j + _phrase_at(low, j, words.exclusion)))
 
     # themes by the names the graph gives them (the thesaurus terms the reports use): the thesaurus's own
     # regular expression takes longer to compile than the whole answer
@@ -81,41 +97,57 @@ def read_question(question: str, source) -> Reading:
         for j in range(i + 1, min(i + 5, len(low))):
             if plain[j] in _AUXILIARIES:
                 break
-            hit = _match_at(low, j, words.kinds, used)
+            hit = _kinds_at(low, j, words.kinds, used)
             if hit:
-                length, cls = hit
-                kinds = [cls]
-                used.update(range(j, j + length))
+                kinds = _coordinated(low, j, hit, words, used)
                 break
         if kinds:
             break
     if not kinds:
         for j in range(len(low)):
-            hit = _match_at(low, j, words.kinds, used)
+            hit = _kinds_at(low, j, words.kinds, used)
             if hit:
-                kinds = [hit[1]]
-                used.update(range(j, j + hit[0]))
+                kinds = _coordinated(low, j, hit, words, used)
                 break
 
-    relation, after = None, False
+    relation, after, relations = None, False, []
+    named = sorted(set(taken) - {k for j in cut for k in range(j, j + _phrase_at(low, j, words.exclusion))})
+    directions = {}
     for j in range(len(low)):
         hit = None if j in taken else _relation_at(low, j, words)
-        if hit:
-            relation, length, passive = hit
+        if hit and hit[0] not in relations:
+            relations.append(hit[0])
+            first = named[0] if named else None
+            directions[hit[0]] = hit[2] or (first is not None and first > j)   # "who funds WFP", "funded by whom"
+        if hit and relation is None:
+            relation, length, _ = hit
             used.update(range(j, j + length))
-            first = min(taken, default=None)
-            after = passive or (first is not None and first > j)     # "who funds WFP", "funded by whom"
-            break
+            after = directions[relation]
 
-    for j in range(len(low)):       # every word of the relation is the relation, not an activity word ("donors fund")
+    for j in range(len(low)):       # every word of a relation is the relation, not an activity word ("donors fund")
         hit = None if j in taken or not relation else _relation_at(low, j, words)
-        if hit and hit[0] == relation:
+        if hit:
             used.update(range(j, j + hit[1]))
+    origin = [j for j in range(len(low)) if _phrase_at(low, j, words.origin)]
+    if relation and kinds == list(words.where) and origin:
+        # "where does the money come from": the one it comes from, not a place
+        kinds = list(words.who)
+        for j in origin:
+            used.update(range(j, j + _phrase_at(low, j, words.origin)))
     if relation and kinds in (list(words.who), list(words.where)) and "rk:Place" not in kinds:
         kinds = list(words.relations[relation]["answers"])    # "who funds": governments too
-    focus, focus_words, years = [], [], []
+    focus, focus_words, years, synonyms = [], [], [], []
+    for j in range(len(low)):       # "keeps watch": read as the words of its synonyms too (monitor)
+        if j in used or j in taken:
+            continue
+        for seq, group in words.synonyms:
+            if tuple(low[j:j + len(seq)]) == seq and not (used | taken) & set(range(j, j + len(seq))):
+                synonyms.append(group)
+                focus_words.append(" ".join(toks[j:j + len(seq)]))
+                used.update(range(j, j + len(seq)))
+                break
     for j, t in enumerate(plain):
-        if j in used or j in taken or not _is_word(t) or t in words.stopwords:
+        if j in used or j in taken or not _is_word(t) or t in words.stopwords or low[j] in _stop_lemmas(words):
             continue
         if re.fullmatch(r"(19|20)\d\d", t):
             years.append(t)
@@ -123,7 +155,18 @@ def read_question(question: str, source) -> Reading:
         if s not in focus:
             focus.append(s)
             focus_words.append(toks[j])
-    return Reading(entities, themes, kinds, relation, after, focus, focus_words, years, where_only)
+    return Reading(entities, themes, kinds, relation, after, focus, focus_words, years, where_only, relations,
+                   excluded, synonyms, directions)
+
+
+_STOP_LEMMAS: dict = {}
+
+
+def _stop_lemmas(words: Words) -> frozenset:
+    """The stopwords as lemmas, so that any form of one is a stopword ("describe" as "described")."""
+    if _STOP_LEMMAS.get("words") is not words:
+        _STOP_LEMMAS.update(words=words, lemmas=frozenset(lemma(w) for w in words.stopwords))
+    return _STOP_LEMMAS["lemmas"]
 
 
 _PLACE_PREPOSITIONS = frozenset({"in", "inside", "within", "across", "throughout"})
@@ -141,8 +184,93 @@ def _relation_at(low: list[str], j: int, words: Words) -> tuple[str, int, bool] 
     return None
 
 
-def _match_at(low: list[str], j: int, table, used) -> tuple[int, str] | None:
-    for seq, cls in table:
+def _kinds_at(low: list[str], j: int, table, used) -> tuple[int, list[str]] | None:
+    """The longest kind phrase at token j and every class the words file gives it ("municipality": regions and
+    localities)."""
+    for seq, _ in table:
         if tuple(low[j:j + len(seq)]) == seq and not used & set(range(j, j + len(seq))):
-            return len(seq), cls
+            return len(seq), list(dict.fromkeys(cls for other, cls in table if other == seq))
     return None
+
+
+def _coordinated(low: list[str], j: int, hit: tuple[int, list[str]], words: Words, used: set) -> list[str]:
+    """The classes of a kind phrase and of those joined to it by "or" / "and" ("instruments or funds")."""
+    length, kinds = hit
+    used.update(range(j, j + length))
+    k = j + length
+    while k + 1 < len(low) and low[k] in ("or", "and", "/"):
+        more = _kinds_at(low, k + 1, words.kinds, used)
+        if not more:
+            break
+        kinds += [c for c in more[1] if c not in kinds]
+        used.update(range(k, k + 1 + more[0]))
+        k += 1 + more[0]
+    return kinds
+
+
+def _phrase_at(low: list[str], j: int, phrases) -> int:
+    """The length of the longest of `phrases` (lemma sequences) at token j, or 0."""
+    return max((len(seq) for seq in phrases if tuple(low[j:j + len(seq)]) == seq), default=0)
+
+
+_INITIALS: dict = {}
+
+
+def _by_initials(seq: tuple[str, ...], idx, words: Words) -> set:
+    """Entities an acronym of the graph names whose letters are the initials of the capitalised words of `seq`
+    ("Palestine Red Crescent Society" -> PRCS), or those initials and a last one for a generic head the question
+    leaves out ("Palestine Red Crescent" -> PRCS: Society)."""
+    if not (seq[0][:1].isupper() and seq[-1][:1].isupper()):
+        return set()
+    caps = [t for t in seq if t[:1].isupper() and t.lower() not in words.stopwords]
+    if len(caps) < 2 or any(not (t[:1].isupper() or t.lower() in _CONNECTORS) for t in seq) \
+            or any(t.isupper() and len(t) > 1 for t in caps):
+        return set()
+    letters = "".join(t[0] for t in caps)
+    acronyms = _acronyms(idx)
+    found = set(acronyms.get(letters, ()))
+    if not found and len(letters) >= 2:
+        found = set().union(*(acronyms.get(letters + h, set()) for h in {w[0].upper() for w in words.name_heads}))
+    return found
+
+
+_CONNECTORS = frozenset({"of", "for", "the", "and", "&", "on", "de", "du", "des"})
+
+
+def _acronyms(idx) -> dict:
+    """Acronym (every letter a capital, three or more) -> the entities it names, once per index."""
+    key = id(idx)
+    if _INITIALS.get(key, (None,))[0] is not idx:
+        table: dict = {}
+        for name, nodes in idx.names.items():
+            if re.fullmatch(r"[A-Z]{3,8}", name):
+                table.setdefault(name, set()).update(n for n in nodes if _has(idx, n, "rk:Organization"))
+        _INITIALS[key] = (idx, {k: v for k, v in table.items() if v})
+    return _INITIALS[key][1]
+
+
+_DEMONYMS: dict = {}
+
+
+def _demonyms(idx, words: Words) -> dict:
+    """Nationality adjective (lower case) -> the country the graph holds that it names: the gazetteer's demonyms,
+    and the endings of the words file on the country's name ("Honduran", "Sudanese", "Iraqi"), once per index."""
+    key = id(idx)
+    if _DEMONYMS.get(key, (None,))[0] is not idx:
+        from extract.relations import load_demonyms
+
+        codes = {str(n).rsplit("/", 1)[-1]: n for n in idx.labels if _has(idx, n, "rk:Country")}
+        table: dict = {}
+        for demonym, code in load_demonyms().items():
+            if code in codes:
+                table.setdefault(demonym.lower(), set()).add(codes[code])
+        for node in codes.values():
+            for name in {n for n, nodes in idx.names.items() if node in nodes and n[:1].isupper() and "," not in n}:
+                base = strip_accents(name).lower()
+                if " " in base or len(base) < 4:
+                    continue
+                for stem_ in {base, base[:-1]}:
+                    for ending in words.demonym_endings:
+                        table.setdefault(stem_ + ending, set()).add(node)
+        _DEMONYMS[key] = (idx, {k: v for k, v in table.items() if len(v) == 1})
+    return _DEMONYMS[key][1]

@@ -39,8 +39,10 @@ def stem(word: str) -> str:
 
 
 def lemma(word: str) -> str:
-    """The word without its inflection, case folded: funded, funds, funding -> fund; agencies -> agency."""
-    return _uninflect(strip_accents(word).lower())
+    """The word without its inflection and a final e, case folded: funded, funds, funding -> fund; agencies ->
+    agency; pledge, pledged -> pledg."""
+    w = _uninflect(strip_accents(word).lower())
+    return w[:-1] if len(w) > 4 and w.endswith("e") else w
 
 
 def _uninflect(w: str) -> str:
@@ -71,6 +73,11 @@ class Words:
     where: tuple[str, ...]
     relations: dict[str, dict]                     # name -> {"words", "passive", "answers", "label", "roles"}
     stopwords: frozenset
+    exclusion: tuple = ()       # lemma sequences that set the entity after them aside ("apart from")
+    origin: tuple = ()          # lemma sequences of a where-question asking whom something comes from ("come from")
+    synonyms: tuple = ()        # (lemma sequence, the stem sequences a sentence may say it with), longest first
+    name_heads: tuple = ()      # generic heads of organisation names a question may leave out ("Society")
+    demonym_endings: tuple = () # endings that make a country's name its people's adjective ("an", "ese", "i")
 
 
 @lru_cache(maxsize=1)
@@ -98,5 +105,9 @@ def _words(data: dict) -> Words:
                         "label": r.get("label", name),
                         "roles": tuple(r.get("roles", ("", "")))}
                  for name, r in data["relations"].items()}
+    synonyms = sorted(((_lemmas(w), tuple(dict.fromkeys(tuple(stem(t) for t in _tokens(v) if _is_word(t)) for v in group)))
+                       for group in data.get("synonyms", ()) for w in group), key=lambda kv: -len(kv[0]))
     return Words(kinds, labels, tuple(data["who"]), tuple(data["where"]), relations,
-                 frozenset(w.lower() for w in data["stopwords"]))
+                 frozenset(w.lower() for w in data["stopwords"]),
+                 tuple(_lemmas(w) for w in data.get("exclusion", ())), tuple(_lemmas(w) for w in data.get("origin", ())),
+                 tuple(synonyms), tuple(data.get("name_heads", ())), tuple(data.get("demonym_endings", ())))
