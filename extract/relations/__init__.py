@@ -10,6 +10,8 @@ fact says which component found it first, with which cue and how sure it is.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from extract.records import Relation, ReportRecord
 from extract.relations.surface import (FUNDER_KINDS, ORG_KINDS, RelationError, find_reporting_org, is_plan,
                                        load_demonyms, read_surface_relations)
@@ -49,13 +51,30 @@ def extract_relations(record: ReportRecord, gazetteer=None, doc=None) -> list[Re
     if doc is None:
         return relations
     from extract.relations.parse import sentence_views
+    from extract.relations.place import locative_places
 
     seen = {_identity(r) for r in relations}
     acting = {(r.sentence, a, p) for r in relations if r.kind == "activity"
               for a in (r.subject, *r.objects) if a for p in r.places}
     paid = {(r.sentence, frozenset((r.subject, *r.objects))) for r in relations if r.kind == "funding"}
     readers = _readers()
+    surface_acts = {}
+    for k, r in enumerate(relations):
+        if r.kind == "activity" and r.component == "surface":
+            surface_acts.setdefault(r.sentence, []).append(k)
+    dropped: set[int] = set()
     for view in sentence_views(record, doc, reporter, FUNDER_KINDS, PLACE_KINDS, plan):
+        if view.sent.index in surface_acts:
+            # the parse says which places stand in a locative phrase; the surface rule only saw the clause
+            where = locative_places(view)
+            for k in surface_acts[view.sent.index]:
+                kept = tuple(p for p in relations[k].places if p in where)
+                r = relations[k]
+                acting -= {(r.sentence, a, p) for a in (r.subject, *r.objects) if a for p in r.places if p not in kept}
+                if kept:
+                    relations[k] = replace(r, places=kept)
+                else:
+                    dropped.add(k)
         for name in COMPONENTS:
             for rel in readers[name](view):
                 ident = _identity(rel)
@@ -73,7 +92,7 @@ def extract_relations(record: ReportRecord, gazetteer=None, doc=None) -> list[Re
                 if rel.kind == "funding":
                     paid.add((rel.sentence, frozenset((rel.subject, *rel.objects))))
                 relations.append(rel)
-    return relations
+    return [r for k, r in enumerate(relations) if k not in dropped]
 
 
 __all__ = ["COMPONENTS", "ORG_KINDS", "RelationError", "extract_relations", "find_reporting_org", "load_demonyms"]

@@ -69,6 +69,29 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
     return out
 
 
+def locative_places(view: SentenceView) -> set[str]:
+    """The places of the sentence that stand in a locative phrase ("in A, B and C", "across the regions of
+    A and B", "to X"): the only places an activity can happen in. "The efforts of X", "the Government of X",
+    "returnees from X" name a place in no such phrase."""
+    preps = {c.lemma for c in load_cues(COMPONENT) if c.slot == "prep"}
+    doc = view.span.doc
+    out = set()
+    for place in view.place_hits:
+        anchor = doc[place.start:place.end].root
+        for _ in range(4):
+            while anchor.dep_ in ("conj", "appos", "compound", "poss", "nmod", "amod") and anchor.head.i != anchor.i:
+                anchor = anchor.head
+            of = anchor.head
+            if anchor.dep_ == "pobj" and of.lower_ == "of" and of.head.pos_ in ("NOUN", "PROPN") \
+                    and of.head.i not in view.org_at and of.head.i != of.i:
+                anchor = of.head          # "the regions of A", "the camps of A and B"
+                continue
+            break
+        if anchor.dep_ == "pobj" and anchor.head.lower_ in preps:
+            out.add(place.key)
+    return out
+
+
 def _unnamed_subject(tok) -> bool:
     """Whether the clause of `tok` has no subject, or a common noun or pronoun for one ("the objective",
     "this operation", "we"): no one named stands in the way of the publisher as the actor."""

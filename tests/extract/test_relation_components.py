@@ -258,3 +258,11 @@ def test_money_allocated_to_an_act_of_the_funder_names_no_recipient(tmp_path, ex
                          "UNICEF Peru note.\n\nIn Peru, the Ministry of Water allocated 5 billion soles "
                          "(approximately $1.3 million) to reopen the old camp near Cusco.\n")
     assert not [r for r in rels if r[0] == "funding"]
+
+
+def test_a_place_outside_a_locative_phrase_is_no_place_of_action(tmp_path, extractor):
+    _, record = _relations(tmp_path, extractor,
+                           "In Peru, the Ministry of Water commended the efforts of Bolivia, Chile and Ecuador to "
+                           "establish the water treaty, and trained 40 engineers in Cusco.\n")
+    places = {record.entities[p].label for r in record.relations if r.kind == "activity" for p in r.places}
+    assert "Cusco" in places and not places & {"Bolivia", "Chile", "Ecuador"}
