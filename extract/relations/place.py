@@ -46,10 +46,12 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
         group = [p for p in places if p.start >= place.start and _same_list(view, place, p)]
         done.update(p.start for p in group)
         head = prep.head
+        if not view.stated(prep):
+            continue
         if head.i in view.org_at and view.org_at[head.i].kind not in PLACE_KINDS:
             actors = [view.org_at[head.i].key]            # "IFRC in Syria", "UNHCR in Iraq"
         else:
-            if not view.stated(prep) or _situation(head, situations, presence):
+            if _situation(head, situations, presence):
                 continue
             # Only an actor the sentence names: a place of action credited to the publisher by default would
             # turn every situation sentence into the publisher's action.
