@@ -148,3 +148,19 @@ def test_a_broken_lexicon_is_one_clear_error(tmp_path):
     bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(ProgrammeLexiconError, match=r"programmes.json:1"):
         load_programme_lexicon(bad)
+
+
+def test_this_plan_in_a_programmes_own_document_is_that_programme(tmp_path, extractor):
+    text = ("River Basin Flood Preparedness Framework\n\n"
+            "In Kenya, this framework sets the triggers for early action. Donors fund this plan through the "
+            "pooled fund. The present framework runs for two years.\n")
+    record = _record(tmp_path, extractor, text)
+    found = _programmes(record)
+    key = found["River Basin Flood Preparedness Framework"].key
+    texts = [m.text for m in record.mentions if m.key == key]
+    assert {"this framework", "this plan", "present framework"} <= set(texts), texts
+
+
+def test_this_plan_elsewhere_is_no_programme(tmp_path, extractor):
+    text = "Annual brief 2025\n\nIn Kenya, this plan sets the triggers for early action.\n"
+    assert _programmes(_record(tmp_path, extractor, text)) == {}
