@@ -618,6 +618,8 @@ def main() -> None:
     p.add_argument("--endpoint-only", type=Path, metavar="OUT",
                    help="only the endpoint load test, on an output folder already built; prints, writes nothing")
     p.add_argument("--child", nargs=argparse.REMAINDER)
+    p.add_argument("--corpus-only", action="store_true",
+                   help="only the corpus builds vs nlp.pipe (build rate, memory, scaling) at --sizes; prints, writes nothing")
     p.add_argument("--cli-only", nargs=2, type=Path, metavar=("SMALL_OUT", "LARGE_OUT"),
                    help="only the kg query / kg ask call times, on two builds made before (e.g. of 1 and 50 reports)")
     a = p.parse_args()
@@ -648,6 +650,15 @@ def main() -> None:
     t_start = time.perf_counter()
     work = a.keep or Path(tempfile.mkdtemp(prefix="reportkg-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    if a.corpus_only:
+        table = Table()
+        try:
+            bench_corpus(table, work, sorted(a.sizes))
+        finally:
+            if not a.keep:
+                shutil.rmtree(work, ignore_errors=True)
+        print(f"\n{machine()}\n\n{table.markdown()}")
+        return
     if a.push_only:
         table = Table()
         try:

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from rdflib import Dataset, Graph
+from rdflib import RDF, Dataset, Graph
+from rdflib.namespace import SH
 
+from extract.errors import DataError, read_turtle
 from extract.resources import data_path
 from kg.build.graph import union_graph
 from kg.ontology import load_ontology
@@ -17,6 +20,46 @@ class Conformance:
     report: str
 
 
+SHAPES_FILE = "shapes.ttl"
+
+
+@lru_cache(maxsize=1)
+def load_shapes() -> Graph:
+    """The SHACL shapes every built graph must pass; a broken file raises a DataError naming its line."""
+    return read_turtle(data_path("ontology") / SHAPES_FILE)
+
+
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
+@lru_cache(maxsize=1)
+def batched_shapes() -> Graph:
+    """The shapes as written, with each property shape of a node shape also given that node shape's targets.
+
+    The same checks, the same results (each result's source shape is the property shape either way): pyshacl
+    checks a property shape reached through `sh:property` once per focus node, setting up its constraints each
+    time, but a property shape with targets of its own once for all its focus nodes (about 3x faster on a
+    corpus). A node shape another shape refers to (sh:node, sh:or, ...) keeps its property shapes, and so does a
+    property shape referred to from elsewhere too, where lifting would merge or drop results.
+    """
+    lifted = Graph()
+    for prefix, ns in load_shapes().namespaces():
+        lifted.bind(prefix, ns)
+    lifted += load_shapes()
+    for shape in set(lifted.subjects(RDF.type, SH.NodeShape)):
+        targets = [(p, t) for p in _TARGETS for t in lifted.objects(shape, p)]
+        if not targets or (None, None, shape) in lifted or (shape, SH.deactivated, None) in lifted:
+            continue
+        for prop in list(lifted.objects(shape, SH.property)):
+            if len(set(lifted.subject_predicates(prop))) > 1:
+                continue
+            lifted.remove((shape, SH.property, prop))
+            lifted.add((prop, RDF.type, SH.PropertyShape))
+            for p, t in targets:
+                lifted.add((prop, p, t))
+    return lifted
+
+
 def validate(data: Dataset | Graph) -> Conformance:
     """Run pyshacl on the union of the reports' graphs with the ontology mixed in, so that shapes on a
     class also target its subclasses (a shape on rk:Organization checks every rk:DonorGovernment).
@@ -26,13 +69,18 @@ def validate(data: Dataset | Graph) -> Conformance:
     pyshacl runs without its SHACL-AF ("advanced") features.
     """
     import pyshacl
-    from rdflib.namespace import SH
+    from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, ShapeLoadError
 
     graph = union_graph(data)
     graph += load_ontology()
-    shapes = Graph().parse(data_path("ontology") / "shapes.ttl", format="turtle")
-    conforms, results, text = pyshacl.validate(
-        graph, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True,
-    )
+    shapes = batched_shapes()
+    try:
+        conforms, results, text = pyshacl.validate(
+            graph, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True,
+        )
+    except (ConstraintLoadError, ShapeLoadError, ReportableRuntimeError) as exc:
+        # pyshacl names the shape, not the line: a shape whose values are of the wrong type
+        raise DataError(f"{data_path('ontology') / SHAPES_FILE}: a shape cannot be used "
+                        f"({str(getattr(exc, 'message', exc)).splitlines()[0]}); fix it or restore the project's copy") from None
     violations = len(set(results.subjects(predicate=SH.resultSeverity)))
     return Conformance(bool(conforms), violations, text)

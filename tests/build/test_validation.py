@@ -1,0 +1,70 @@
+"""SHACL validation: the shapes pyshacl runs (property shapes given their node shape's targets) find exactly what the shapes as written find."""
+from __future__ import annotations
+
+import pyshacl
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.namespace import SH
+
+from kg.build.iris import entity_iri, report_iri
+from kg.build.validation import batched_shapes, load_shapes, validate
+from kg.namespace import OA, RK
+from kg.ontology import load_ontology
+from tests.conftest import MALI
+
+
+def _results(data: Graph, shapes: Graph) -> set[tuple]:
+    """Every validation result as (focus, path, component, value, source shape, severity, message)."""
+    graph = Graph()
+    graph += data
+    graph += load_ontology()
+    _, results, _ = pyshacl.validate(graph, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=True)
+    fields = (SH.focusNode, SH.resultPath, SH.sourceConstraintComponent, SH.value, SH.sourceShape,
+              SH.resultSeverity, SH.resultMessage)
+    return {tuple(results.value(r, f) for f in fields) for r in results.subjects(RDF.type, SH.ValidationResult)}
+
+
+def _broken_mali(dataset) -> Graph:
+    """The Mali report's graph with one fact broken for each kind of check the shapes make."""
+    g = Graph()
+    g.addN((s, p, o, g) for s, p, o in dataset.graph(report_iri(MALI)))
+    canada, sdg2, mali = entity_iri("place/CA"), entity_iri("sdg/2"), entity_iri("place/ML")
+    g.remove((canada, RDFS.label, None))                                 # minCount, through a subclass
+    g.add((entity_iri("org/unicef"), RDFS.label, Literal("Another name")))   # maxCount
+    g.set((sdg2, RK.goalNumber, Literal(18)))                            # maxInclusive
+    g.remove((mali, SKOS.notation, None))                                # minCount and qualified count
+    sentence = next(g.subjects(RDF.type, RK.Sentence))
+    g.set((sentence, OA.start, Literal(10**9)))                          # lessThan
+    mention = next(g.subjects(RDF.type, RK.Mention))
+    g.set((mention, RK.denotes, URIRef("https://example.org/not-an-entity")))   # class
+    relation = next(g.subjects(RDF.type, RK.Partnership))
+    g.remove((relation, RK.evidence, None))                              # minCount with its own message
+    g.set((report_iri(MALI), RDFS.label, Literal(3)))                     # datatype
+    return g
+
+
+def test_batched_shapes_give_every_property_shape_its_node_shapes_targets():
+    written, batched = load_shapes(), batched_shapes()
+    links = list(written.subject_objects(SH.property))
+    assert len(links) > 20
+    for shape, prop in links:
+        assert (shape, SH.property, prop) not in batched
+        assert set(written.objects(shape, SH.targetClass)) <= set(batched.objects(prop, SH.targetClass))
+    assert not list(batched.subject_objects(SH.property))
+    assert len(batched) == len(written) + sum(1 + len(set(written.objects(s, SH.targetClass))) for s, _ in links) - len(links)
+
+
+def test_batched_shapes_find_the_same_results_as_the_shapes_as_written(dataset):
+    broken = _broken_mali(dataset)
+    found = _results(broken, batched_shapes())
+    assert found == _results(broken, load_shapes())
+    components = {r[2] for r in found}
+    assert len(found) >= 9 and {SH.MinCountConstraintComponent, SH.MaxCountConstraintComponent,
+                                SH.LessThanConstraintComponent, SH.ClassConstraintComponent,
+                                SH.DatatypeConstraintComponent} <= components, found
+    result = validate(broken)
+    assert not result.conforms and result.violations == len(found)
+
+
+def test_batched_shapes_find_nothing_on_the_bundled_build(dataset):
+    assert _results(dataset.graph(report_iri(MALI)), batched_shapes()) == set()
+    assert validate(dataset).conforms
