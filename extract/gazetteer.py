@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from extract.errors import DataError, check_fields, read_jsonl, read_tsv
+from extract.kinds import load_kinds, organisation_kinds, place_kinds
 from extract.records import EntityInfo
 from extract.resources import data_path
 
@@ -26,11 +27,6 @@ TOWNS_FOLDER = "towns"
 # Type words a report puts after a region's name ("Aleppo Governorate"), whatever ISO 3166-2 calls the unit.
 REGION_TYPES = ("Governorate", "Province", "Region", "State", "Department", "District")
 
-ORGANISATION_KINDS = frozenset({
-    "un_agency", "un_service", "un_body", "intergovernmental", "financial_institution", "global_fund",
-    "donor_government", "government_body", "ngo", "armed_group", "coordination", "red_cross", "organization",
-})
-PLACE_KINDS = frozenset({"country", "region", "supranational_region", "place_local"})
 
 
 class GazetteerError(DataError):
@@ -96,9 +92,9 @@ def entity_key(kind: str, ident: str) -> str:
     """The key of an entity; kg.build turns keys into IRIs."""
     if kind == "sdg":
         return f"sdg/{ident}"
-    if kind in ORGANISATION_KINDS:
+    if kind in organisation_kinds():
         return f"org/{ident}"
-    if kind in PLACE_KINDS:
+    if kind in place_kinds():
         return f"place/{ident}"
     return f"{kind}/{ident}"
 
@@ -163,6 +159,9 @@ def _read_jsonl(path: Path) -> list[dict]:
     rows = []
     for n, row in read_jsonl(path, GazetteerError):
         check_fields(path, n, row, ENTRY_FIELDS, GazetteerError, ENTRY_OPTIONAL)
+        if row["kind"] not in load_kinds().classes:
+            raise GazetteerError(f"{path}:{n}: unknown kind {row['kind']!r}; use a kind code of ontology/reportkg.ttl "
+                                 f"(rk:kindCode), or add a class with that code there")
         rows.append({**row, "_line": n})
     return rows
 

@@ -13,7 +13,8 @@ from extract.errors import KGError
 from extract.gazetteer import Gazetteer, load_gazetteer, strip_accents
 from extract.metadata import MetaError, read_meta
 from extract.records import EntityInfo, Mention, ReportRecord
-from extract.relations import ORG_KINDS, extract_relations
+from extract.kinds import organisation_kinds
+from extract.relations import extract_relations
 from extract.results import extract_results
 from extract.themes import extract_theme_links
 from extract.sections import extract_outcomes, extract_sections
@@ -55,6 +56,7 @@ def load_extractor(gazetteer: Gazetteer | None = None) -> Extractor:
 def load_language_data() -> None:
     """Read and check every data file extraction reads besides the gazetteer (each loader keeps what it read)."""
     from extract.discover import load_org_lexicon
+    from extract.programmes import load_programme_lexicon
     from extract.relations import COMPONENTS, load_demonyms
     from extract.relations.parse import load_cues
     from extract.themes import load_themes
@@ -62,6 +64,7 @@ def load_language_data() -> None:
     load_themes()
     load_demonyms()
     load_org_lexicon()
+    load_programme_lexicon()
     for name in COMPONENTS:
         load_cues(name)
 
@@ -182,10 +185,10 @@ def _publisher_from_text(record: ReportRecord) -> str | None:
     for start, end, line in _opening_lines(record.clean.text):
         if len(line.split()) > HEADER_WORDS or line.endswith("."):
             continue                     # a sentence, not a title or header line
-        named += [m.key for m in record.mentions if start <= m.start < end and record.entities[m.key].kind in ORG_KINDS]
+        named += [m.key for m in record.mentions if start <= m.start < end and record.entities[m.key].kind in organisation_kinds()]
     if not named:
         return None
-    counts = Counter(m.key for m in record.mentions if record.entities[m.key].kind in ORG_KINDS)
+    counts = Counter(m.key for m in record.mentions if record.entities[m.key].kind in organisation_kinds())
     best = max(dict.fromkeys(named), key=lambda k: (counts[k], -named.index(k)))
     # A header also names document series and the fund applied to ("United Nations S/2025/1"): the header's
     # organisation is the publisher only when the report is mostly about it (among the two it names most).
@@ -203,7 +206,7 @@ def _publisher_key(name: str | None, gazetteer: Gazetteer) -> str | None:
         return None
     wanted = strip_accents(name).casefold()
     for key, info in gazetteer.entities.items():
-        if info.kind in ORG_KINDS and key not in gazetteer.scope:
+        if info.kind in organisation_kinds() and key not in gazetteer.scope:
             if any(strip_accents(n).casefold() == wanted for n in (info.label, *info.aliases)):
                 return key
     return None

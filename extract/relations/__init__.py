@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from extract.records import Relation, ReportRecord
-from extract.relations.surface import (FUNDER_KINDS, ORG_KINDS, RelationError, find_reporting_org, is_plan,
+from extract.kinds import place_kinds
+from extract.relations.surface import (RelationError, funder_kinds, find_reporting_org, is_plan,
                                        load_demonyms, read_surface_relations)
-from extract.relations.place import PLACE_KINDS
 
 COMPONENTS = ("partnership", "funding", "place", "programme")
 
@@ -63,7 +63,7 @@ def extract_relations(record: ReportRecord, gazetteer=None, doc=None) -> list[Re
         if r.kind == "activity" and r.component == "surface":
             surface_acts.setdefault(r.sentence, []).append(k)
     dropped: set[int] = set()
-    for view in sentence_views(record, doc, reporter, FUNDER_KINDS, PLACE_KINDS, plan):
+    for view in sentence_views(record, doc, reporter, funder_kinds(), place_kinds(), plan):
         if view.sent.index in surface_acts:
             # the parse says which places stand in a locative phrase; the surface rule only saw the clause
             where = locative_places(view)
@@ -95,4 +95,4 @@ def extract_relations(record: ReportRecord, gazetteer=None, doc=None) -> list[Re
     return [r for k, r in enumerate(relations) if k not in dropped]
 
 
-__all__ = ["COMPONENTS", "ORG_KINDS", "RelationError", "extract_relations", "find_reporting_org", "load_demonyms"]
+__all__ = ["COMPONENTS", "RelationError", "extract_relations", "find_reporting_org", "load_demonyms"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from extract.gazetteer import PLACE_KINDS
+from extract.kinds import place_kinds
 from extract.records import Relation
 from extract.relations.parse import Hit, SentenceView, load_cues
 from extract.relations.surface import PROSE_WORDS
@@ -48,7 +48,7 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
         head = prep.head
         if not view.stated(prep):
             continue
-        if head.i in view.org_at and view.org_at[head.i].kind not in PLACE_KINDS:
+        if head.i in view.org_at and view.org_at[head.i].kind not in place_kinds():
             actors = [view.org_at[head.i].key]            # "IFRC in Syria", "UNHCR in Iraq"
         else:
             if _situation(head, situations, presence):

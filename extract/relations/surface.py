@@ -15,22 +15,25 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from extract.errors import DataError, read_tsv
+from extract.kinds import organisation_kinds
 from extract.records import Mention, Relation, ReportRecord, Sentence
 from extract.relations.parse import owns_document, unique_by_key
 from extract.resources import data_path
 from extract.themes import load_themes
 
-# Organisations: the parties of partnerships, memberships and agreements.
-ORG_KINDS = frozenset({
-    "un_agency", "un_service", "un_body", "intergovernmental", "financial_institution", "global_fund",
-    "donor_government", "government_body", "ngo", "armed_group", "coordination", "red_cross", "organization",
-})
-# Who can fund: organisations and countries (a donor government is named by its country).
-FUNDER_KINDS = ORG_KINDS | {"country"}
 # What an organisation "benefits from" as money: funds, banks and donors, not services.
 FUND_KINDS = frozenset({"global_fund", "financial_institution", "donor_government"})
-# What procurement goes through: a facility, initiative or organisation.
-FACILITY_KINDS = ORG_KINDS | {"initiative", "programme"}
+
+
+def funder_kinds() -> frozenset[str]:
+    """Who can fund: organisations (the ontology's, extract.kinds) and countries (a donor government is named by
+    its country)."""
+    return organisation_kinds() | {"country"}
+
+
+def facility_kinds() -> frozenset[str]:
+    """What procurement goes through: a facility, initiative or organisation."""
+    return organisation_kinds() | {"initiative", "programme"}
 PLACE_KINDS = frozenset({"region", "country", "supranational_region"})
 DEMONYM_FILE = "demonyms.tsv"
 # The surface rules were written against real sentences and are right most of the time they fire.
@@ -251,7 +254,7 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
     # Agreements: "action plan with the X", "signing of an agreement with X and Y".
     for m in _AGREEMENT.finditer(text):
         used_with.add(m.start() + m.group(0).lower().rfind("with"))
-        parties = _list_at(hits, text, m.end(), ORG_KINDS)
+        parties = _list_at(hits, text, m.end(), organisation_kinds())
         subject = t.subject(m.start(), consumed | {id(h) for h in parties})
         for h in parties:
             consumed.add(id(h))
@@ -263,7 +266,7 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
         through = _THROUGH.search(text, m.end())
         if not through or t.clause_end(m.end()) < through.start():
             continue
-        facility = _list_at(hits, text, through.end(), FACILITY_KINDS)[:1]
+        facility = _list_at(hits, text, through.end(), facility_kinds())[:1]
         subject = t.subject(m.start(), consumed)
         if facility and subject and facility[0].key != subject:
             consumed.add(id(facility[0]))
@@ -273,7 +276,7 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
     # Membership: "X is a member of the UN system, including A, B or C".
     for m in _MEMBER.finditer(text):
         end = t.clause_end(m.end())
-        bodies = unique_by_key([h for h in hits if m.end() <= h.start < end and h.kind in ORG_KINDS])
+        bodies = unique_by_key([h for h in hits if m.end() <= h.start < end and h.kind in organisation_kinds()])
         subject = t.subject(m.start(), consumed)
         bodies = [h for h in bodies if h.key != subject]
         consumed.update(id(h) for h in bodies)
@@ -282,9 +285,9 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
 
     # Funding: "Supported by the German cooperation, UNICEF ...", "contributions from A and B",
     # "benefited from the X fund", "donors (such as A, B)".
-    for pattern, kinds in ((_FUNDED_BY, FUNDER_KINDS), (_FUNDS_FROM, FUNDER_KINDS), (_BENEFIT_FROM, FUND_KINDS)):
+    for pattern, kinds in ((_FUNDED_BY, funder_kinds()), (_FUNDS_FROM, funder_kinds()), (_BENEFIT_FROM, FUND_KINDS)):
         for m in pattern.finditer(text):
-            funders = [h for h in _list_at(hits, text, m.end(), FUNDER_KINDS) if _can_fund(record, h, kinds)]
+            funders = [h for h in _list_at(hits, text, m.end(), funder_kinds()) if _can_fund(record, h, kinds)]
             if not funders:
                 continue
             consumed.update(id(h) for h in funders)
@@ -302,17 +305,17 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
         head = text[m.end():segment[0].start] if segment else ""
         subject = t.subject(m.start(), consumed | {id(h) for h in segment})
         if _DONOR_WORD.search(head):
-            funders = unique_by_key([h for h in segment if _can_fund(record, h, FUNDER_KINDS)])
+            funders = unique_by_key([h for h in segment if _can_fund(record, h, funder_kinds())])
             consumed.update(id(h) for h in funders)
             funders_seen.update(id(h) for h in funders)
             out += _fundings(i, funders, subject, desc, theme(text))
         else:
-            partners = unique_by_key([h for h in segment if h.kind in ORG_KINDS and id(h) not in consumed])
+            partners = unique_by_key([h for h in segment if h.kind in organisation_kinds() and id(h) not in consumed])
             consumed.update(id(h) for h in partners)
             out += _partnerships(i, subject, partners, desc, theme(text))
     for m in _DONOR_LIST.finditer(text):
         funders = [h for h in hits if m.end() <= h.start < _list_end(t, m.end())
-                   and id(h) not in consumed and _can_fund(record, h, FUNDER_KINDS)]
+                   and id(h) not in consumed and _can_fund(record, h, funder_kinds())]
         consumed.update(id(h) for h in funders)
         funders_seen.update(id(h) for h in funders)
         out += _fundings(i, unique_by_key(funders), t.subject(m.start(), consumed), t.describe(m.start()), theme(text))
@@ -320,21 +323,21 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
     # Peers: "multi-agency (FAO, WFP, UNICEF) programmes", "the UNHCR/AMSS assessment".
     for m in _PEERS.finditer(text):
         close = text.find(")", m.end())
-        peers = unique_by_key([h for h in hits if m.end() <= h.start < (close if close > 0 else len(text)) and h.kind in ORG_KINDS])
+        peers = unique_by_key([h for h in hits if m.end() <= h.start < (close if close > 0 else len(text)) and h.kind in organisation_kinds()])
         if len(peers) >= 2:
             consumed.update(id(h) for h in peers)
             out.append(Relation("partnership", i, None, tuple(h.key for h in peers), theme(text), description=t.describe(m.start())))
     for a, b in zip(hits, hits[1:]):
         if any(text[h.end:a.start].strip() == "(" for h in hits if h.end <= a.start):
             continue          # "Pan American Health Organization (PAHO/WHO)": a name's other names, no pair
-        if text[a.end:b.start] == "/" and a.kind in ORG_KINDS and b.kind in ORG_KINDS and a.key != b.key:
+        if text[a.end:b.start] == "/" and a.kind in organisation_kinds() and b.kind in organisation_kinds() and a.key != b.key:
             out.append(Relation("partnership", i, None, (a.key, b.key), theme(text), description=t.describe(a.start)))
 
     # Partners after "with": "in cooperation with WFP", "an approach with UNDP and UNFPA".
     for m in _WITH.finditer(text):
         if m.start() in used_with or _NOT_PARTNER_WITH.search(text[:m.start()]):
             continue
-        partners = [h for h in _list_at(hits, text, m.end(), ORG_KINDS, lead=_LEAD_GAP) if id(h) not in consumed]
+        partners = [h for h in _list_at(hits, text, m.end(), organisation_kinds(), lead=_LEAD_GAP) if id(h) not in consumed]
         if not partners:
             continue
         consumed.update(id(h) for h in partners)
@@ -344,10 +347,10 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
     # Support to a named body: "UNICEF supported the national statistical office", "Support was provided to the Ministries of A and of B".
     for m in _SUPPORT.finditer(text):
         nxt = next((h for h in hits if h.start >= m.end()), None)
-        if (nxt is None or nxt.kind not in ORG_KINDS or id(nxt) in consumed
+        if (nxt is None or nxt.kind not in organisation_kinds() or id(nxt) in consumed
                 or not _SUPPORT_GAP.match(text[m.end():nxt.start]) or _POSSESSIVE.match(text[nxt.end:])):
             continue
-        partners = [h for h in _list_at(hits, text, nxt.start, ORG_KINDS) if id(h) not in consumed]
+        partners = [h for h in _list_at(hits, text, nxt.start, organisation_kinds()) if id(h) not in consumed]
         consumed.update(id(h) for h in partners)
         subject = t.subject(m.start(), consumed)
         out += _partnerships(i, subject, partners, t.describe(m.start()), theme(text))
@@ -358,7 +361,7 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
 
 def _donor_list(sent: Sentence, hits: list[_Hit], reporter: str | None) -> list[Relation]:
     """Every funder named in the sentence that follows a "Donors:" heading funds the reporting organisation."""
-    funders = unique_by_key([h for h in hits if h.kind in FUNDER_KINDS])
+    funders = unique_by_key([h for h in hits if h.kind in funder_kinds()])
     return _fundings(sent.index, funders, reporter, "listed as a donor", None)
 
 
@@ -451,12 +454,12 @@ class _Text:
         """Who acts at `pos`: the nearest organisation before it in its clause, the subject after an
         introductory phrase ("With WFP, UNICEF assisted ..."), or the reporting organisation."""
         text, start = self.text, self.clause_start(pos)
-        before = [h for h in self.hits if start <= h.start < pos and h.kind in ORG_KINDS and id(h) not in consumed]
+        before = [h for h in self.hits if start <= h.start < pos and h.kind in organisation_kinds() and id(h) not in consumed]
         if before:
             return before[-1].key
         comma = text.find(", ", pos)
         if 0 < comma < self.clause_end(pos):
-            after = [h for h in self.hits if h.start > comma and h.kind in ORG_KINDS and id(h) not in consumed]
+            after = [h for h in self.hits if h.start > comma and h.kind in organisation_kinds() and id(h) not in consumed]
             if after and re.fullmatch(r"(?:the\s+)?", text[comma + 2:after[0].start], _FLAGS):
                 return after[0].key
         return self.reporter
@@ -489,7 +492,7 @@ def _activities(record: ReportRecord, sent: Sentence, t: _Text, funders: set[int
         clause = text[start:end]
         if not inside or not _ACTION.search(_PARENS.sub("", clause)):
             continue
-        actors = [h.key for h in unique_by_key([h for h in t.hits if start <= h.start < end and h.kind in ORG_KINDS
+        actors = [h.key for h in unique_by_key([h for h in t.hits if start <= h.start < end and h.kind in organisation_kinds()
                                           and id(h) not in funders and not _no_actor(text, h)])]
         if t.reporter and t.reporter in actors:
             actors = [t.reporter] + [k for k in actors if k != t.reporter]

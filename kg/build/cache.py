@@ -22,10 +22,11 @@ def installed_model() -> str:
 
 
 def pipeline_version(model: str | None = None) -> str:
-    """A digest of the extraction code, the gazetteer data and the model: a change invalidates the cache."""
+    """A digest of the extraction code, the gazetteer data, the ontology (its kinds and shapes) and the model: a
+    change invalidates the cache."""
     h = hashlib.sha256((model if model is not None else installed_model()).encode())
     here = Path(__file__).resolve().parents[2]
-    for folder in (here / "extract", data_path("gazetteer")):
+    for folder in (here / "extract", data_path("gazetteer"), data_path("ontology")):
         for f in sorted(folder.rglob("*")):
             if f.is_file() and f.suffix in (".py", ".json", ".jsonl", ".tsv", ".ttl"):
                 h.update(f.name.encode())
@@ -50,6 +51,8 @@ def _read_cache(cache_dir: Path | None, key: str) -> ReportRecord | None:
     f = cache_dir / f"{key}.pickle"
     try:
         with f.open("rb") as fh:
-            return pickle.load(fh)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            record = pickle.load(fh)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, TypeError, ValueError,
+            UnicodeDecodeError):
         return None    # a missing or unreadable entry is rebuilt, never trusted
+    return record if isinstance(record, ReportRecord) else None     # nor one that holds something else

@@ -8,10 +8,12 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from extract.errors import KGError
+
 JSONLD_FILE = "graph.jsonld"
 
 
-class OutputError(OSError):
+class OutputError(KGError, OSError):
     """The output folder cannot be written."""
 
 
@@ -70,14 +72,10 @@ def staged_output(out_dir: Path):
 
 def jsonld_context() -> dict:
     """A JSON-LD 1.1 context of the ontology's own prefixes and the graph's (id:, report:, sdg:, wd:...)."""
-    from rdflib import Graph
-
-    from extract.resources import data_path
+    from extract.kinds import load_ontology_graph
     from kg.namespace import PREFIXES
 
-    onto = Graph(bind_namespaces="none")
-    onto.parse(data_path("ontology") / "reportkg.ttl", format="turtle")
-    prefixes = {p: str(ns) for p, ns in onto.namespaces() if p}
+    prefixes = {p: str(ns) for p, ns in load_ontology_graph().namespaces() if p}
     prefixes.update({p: str(ns) for p, ns in PREFIXES.items()})
     return {"@version": 1.1, **dict(sorted(prefixes.items()))}
 

@@ -1,7 +1,6 @@
 """A gold folder read for scoring: which report it is about, and its kinds mapped onto the ontology's families."""
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -9,6 +8,7 @@ from pathlib import Path
 
 from rdflib import RDFS
 
+from extract.errors import read_tsv
 from kg.eval.scoring import EvalError
 from kg.namespace import RK
 from kg.ontology import load_ontology
@@ -51,13 +51,14 @@ def gold_kinds() -> dict[str, GoldKind]:
     """Every kind a gold file may use: the ontology's kind codes, plus the gold-only kinds of kinds.tsv."""
     families = kind_families()
     kinds = {k: GoldKind(k, f) for k, f in families.items()}
-    with GOLD_KINDS.open(encoding="utf-8", newline="") as f:
-        for n, row in enumerate(csv.DictReader(f, delimiter="\t"), 2):
-            if row["kind"] not in families:
-                raise EvalError(f"{GOLD_KINDS}:{n}: kind {row['kind']!r} is not a kind code of ontology/reportkg.ttl")
-            # the ontology's own class gives the family once it has one; whether it is required stays the gold's
-            family = families.get(row["gold_kind"], families[row["kind"]])
-            kinds[row["gold_kind"]] = GoldKind(row["gold_kind"], family, row["required"] == "yes")
+    for n, row in read_tsv(GOLD_KINDS, ("gold_kind", "kind", "required"), EvalError):
+        if row["kind"] not in families:
+            raise EvalError(f"{GOLD_KINDS}:{n}: kind {row['kind']!r} is not a kind code of ontology/reportkg.ttl")
+        if row["required"] not in ("yes", "no"):
+            raise EvalError(f"{GOLD_KINDS}:{n}: 'required' is {row['required']!r}; write yes or no")
+        # the ontology's own class gives the family once it has one; whether it is required stays the gold's
+        family = families.get(row["gold_kind"], families[row["kind"]])
+        kinds[row["gold_kind"]] = GoldKind(row["gold_kind"], family, row["required"] == "yes")
     return kinds
 
 

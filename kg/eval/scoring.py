@@ -8,8 +8,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from extract.errors import KGError
 
-class EvalError(ValueError):
+
+class EvalError(KGError, ValueError):
     """A gold file or graph cannot be scored."""
 
 

@@ -1,7 +1,6 @@
 """Turn the RDF dataset into networkx graphs (partnerships, outcomes and SDGs, places, neighbourhoods) and write GraphML/GEXF."""
 from __future__ import annotations
 
-import csv
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ import networkx as nx
 from rdflib import OWL, RDF, RDFS, SKOS, Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
+from extract.errors import KGError, read_tsv
 from extract.resources import data_path
 from kg.build.graph import union_graph
 from kg.namespace import OA, ORG, RK, SCHEMA, SDMX_ATTR, SDMX_DIM, SDMX_MEASURE
@@ -32,7 +32,7 @@ PROGRAMME_KINDS = frozenset({"programme", "initiative", "framework"})
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-class NetworkError(ValueError):
+class NetworkError(KGError, ValueError):
     """A reference data file for the networks is missing or malformed."""
 
 
@@ -303,12 +303,13 @@ def build_sdg_network(data: Dataset | Graph) -> nx.MultiDiGraph:
 def load_centroids(path: Path | None = None) -> dict[str, tuple[float, float]]:
     """ISO 3166 code -> (lat, lon) reference position, from gazetteer/centroids.tsv."""
     path = Path(path) if path else data_path("gazetteer") / "centroids.tsv"
-    try:
-        with path.open(encoding="utf-8") as f:
-            rows = list(csv.DictReader((line for line in f if not line.startswith("#")), delimiter="\t"))
-        return {r["code"]: (float(r["lat"]), float(r["lon"])) for r in rows}
-    except (OSError, KeyError, TypeError, ValueError) as exc:
-        raise NetworkError(f"{path}: cannot read place positions ({exc}); expected TSV columns code, lat, lon") from None
+    out = {}
+    for n, r in read_tsv(path, ("code", "lat", "lon"), NetworkError):
+        try:
+            out[r["code"]] = (float(r["lat"]), float(r["lon"]))
+        except ValueError:
+            raise NetworkError(f"{path}:{n}: lat {r['lat']!r} and lon {r['lon']!r} must be numbers; fix that line") from None
+    return out
 
 
 def build_places_network(data: Dataset | Graph, centroids: dict[str, tuple[float, float]] | None = None) -> nx.MultiDiGraph:

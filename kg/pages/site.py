@@ -1,7 +1,6 @@
 """Read what every page draws on from the dataset once: entities, relations, results, reports, colours, page names."""
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
+from extract.errors import DataError, KGError, read_tsv
 from extract.resources import data_path
 from kg.namespace import RK, SCHEMA
 from kg.pages.networks import Entity, Evidence, Relation, Result, as_graph, load_entities, load_relations, load_results
@@ -18,7 +18,7 @@ from kg.pages.networks import Entity, Evidence, Relation, Result, as_graph, load
 ASSETS = Path(__file__).resolve().parent / "assets"
 
 
-class PageError(OSError):
+class PageError(KGError, OSError):
     """The pages cannot be written."""
 
 
@@ -72,18 +72,32 @@ def sentence_anchor(ev: Evidence | str) -> str:
     return _anchor("s", report.rsplit("/", 1)[-1], span)
 
 
+_COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
 @lru_cache(maxsize=1)
 def load_kind_colours() -> dict[str, str]:
-    with (ASSETS / "kind-colours.tsv").open(encoding="utf-8") as f:
-        return {r["kind"]: r["colour"] for r in csv.DictReader(f, delimiter="\t")}
+    """Kind code -> the colour pages draw it in, from kg/pages/assets/kind-colours.tsv."""
+    path = ASSETS / "kind-colours.tsv"
+    return {r["kind"]: _colour(path, n, r["colour"]) for n, r in read_tsv(path, ("kind", "colour"))}
 
 
 @lru_cache(maxsize=1)
 def load_sdg_colours() -> dict[int, str]:
     """SDG goal number -> official colour, from ontology/sdg-colours.tsv."""
     path = data_path("ontology") / "sdg-colours.tsv"
-    with path.open(encoding="utf-8") as f:
-        return {int(r["goal"]): r["colour"] for r in csv.DictReader((x for x in f if not x.startswith("#")), delimiter="\t")}
+    out = {}
+    for n, r in read_tsv(path, ("goal", "colour")):
+        if not r["goal"].isdigit() or not 1 <= int(r["goal"]) <= 17:
+            raise DataError(f"{path}:{n}: goal {r['goal']!r} is not an SDG number from 1 to 17; fix that line")
+        out[int(r["goal"])] = _colour(path, n, r["colour"])
+    return out
+
+
+def _colour(path: Path, line: int, colour: str) -> str:
+    if not _COLOUR.fullmatch(colour):
+        raise DataError(f"{path}:{line}: colour {colour!r} is not written #RRGGBB; fix that line")
+    return colour
 
 
 def build_site(data: Dataset | Graph) -> Site:

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
+from extract.errors import KGError
+
 TIMEOUT_S = 120.0
 PROBE = "ASK { }"
 # Statuses a store answers when it does not offer the Graph Store Protocol at that URL.
@@ -27,7 +29,7 @@ QUERY_BESIDE = (("/sparql-graph-crud-auth", "/sparql"), ("/sparql-graph-crud", "
                 ("/store", "/query"), ("/update", "/query"), ("/data", "/sparql"))
 
 
-class PushError(OSError):
+class PushError(KGError, OSError):
     """The store cannot be found, reached or written to, or does not hold what was sent."""
 
 

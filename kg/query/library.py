@@ -15,6 +15,7 @@ from pathlib import Path
 from rdflib import RDF, RDFS, Graph
 from rdflib.namespace import XSD
 
+from extract.errors import KGError, read_data_text
 from extract.resources import data_path
 from kg.namespace import PREFIXES
 
@@ -36,7 +37,7 @@ _TOKEN = re.compile(r"""
 FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 
 
-class QueryError(ValueError):
+class QueryError(KGError, ValueError):
     """A query cannot be loaded or run, or a parameter does not name anything in the graph."""
 
 
@@ -81,6 +82,9 @@ def list_queries(folder: Path | None = None) -> list[NamedQuery]:
     return [load_query(p) for p in sorted(Path(folder).glob("*.rq"))]
 
 
+TEXT = "the SPARQL text"      # how an error names a query given as text, not a file
+
+
 def load_query(name_or_path_or_text, folder: Path | None = None) -> NamedQuery:
     """A query by name ("partners", "ask/partners-of"), by .rq path, or as SPARQL text; parsed, so syntax errors fail here."""
     source = str(name_or_path_or_text)
@@ -96,11 +100,15 @@ def load_query(name_or_path_or_text, folder: Path | None = None) -> NamedQuery:
         if not path.is_file():
             raise QueryError(f"{path}: no such query file")
     if path is not None:
-        text, name, where = path.read_text(encoding="utf-8"), path.stem if path.parent == folder else str(path), str(path)
+        text = read_data_text(path, QueryError, "fix it, or restore the project's copy of a library query")
+        name, where = path.stem if path.parent == folder else str(path), str(path)
         if path.parent.name == "ask" and path.parent.parent == folder:
             name = f"ask/{path.stem}"
+        if folder in (path.parent, path.parent.parent) and not text.startswith("#"):
+            raise QueryError(f"{path}:1: a library query opens with a '# ' line saying the question it answers; "
+                             f"add it")
     else:
-        text, name, where = source, "", "the SPARQL text"
+        text, name, where = source, "", TEXT
     return _prepare(text, name, path, where)
 
 
@@ -148,9 +156,10 @@ def _check_syntax(text: str, where: str) -> None:
     except SyntaxError as exc:
         msg = str(exc)
         m = re.match(r"error at (\d+):(\d+): (.*)", msg, re.S)
-        at = f" at line {m[1]}, column {m[2]} ({m[3]})" if m else f" ({msg})"
-        raise QueryError(f"{where}: not a SPARQL query{at}; kg query runs read-only SELECT, ASK, CONSTRUCT and "
-                         f"DESCRIBE queries, with the prefixes {', '.join(sorted(query_prefixes()))} predeclared") from None
+        line = (f"{where} at line {m[1]}" if where == TEXT else f"{where}:{m[1]}") if m else where
+        at = f"{line}: not a SPARQL query ({f'column {m[2]}: {m[3]}' if m else msg})"
+        raise QueryError(f"{at}; kg query runs read-only SELECT, ASK, CONSTRUCT and DESCRIBE queries, with the "
+                         f"prefixes {', '.join(sorted(query_prefixes()))} predeclared") from None
 
 
 def _refuse_remote(node, where: str) -> None:

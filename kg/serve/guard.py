@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import functools
 
+from extract.errors import KGError
 
-class QueryRejected(Exception):
+
+class QueryRejected(KGError):
     """A SPARQL request the endpoint answers with an HTTP error status."""
 
     def __init__(self, status: int, message: str):

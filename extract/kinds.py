@@ -1,0 +1,86 @@
+"""The entity kinds the ontology declares (rk:kindCode on its classes), read once from ontology/reportkg.ttl.
+
+The ontology is the one place a kind is declared: its class, its label, and whether it is an organisation or a
+place (a subclass of rk:Organization or rk:Place). Extraction reads the kind codes from here and the graph
+writer, the pages, evaluation and `kg ask` read the classes, so a new kind is one class in the Turtle.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from extract.errors import DataError, read_data_text, read_turtle
+from extract.resources import data_path
+
+ONTOLOGY_FILE = "reportkg.ttl"
+RK = "https://w3id.org/reportkg/ontology#"
+
+
+class KindError(DataError):
+    """The ontology does not declare the kinds the program needs, or a data file names a kind it does not declare."""
+
+
+@dataclass(frozen=True)
+class Kinds:
+    """Kind codes with their classes and labels, and the two families extraction treats apart."""
+
+    classes: dict[str, str]          # kind code -> class IRI
+    labels: dict[str, str]           # kind code -> the class's English label
+    organisations: frozenset[str]    # codes of rk:Organization and the classes under it
+    places: frozenset[str]           # codes of rk:Place and the classes under it
+
+
+def ontology_path() -> Path:
+    return data_path("ontology") / ONTOLOGY_FILE
+
+
+@lru_cache(maxsize=1)
+def load_ontology_graph():
+    """The ontology as an rdflib Graph; a broken file raises KindError naming its line."""
+    return read_turtle(ontology_path(), KindError)
+
+
+@lru_cache(maxsize=1)
+def load_kinds() -> Kinds:
+    """Every class with an rk:kindCode, and which of them are organisations and places."""
+    from rdflib import RDFS, Literal, URIRef
+
+    path, onto = ontology_path(), load_ontology_graph()
+    classes, labels = {}, {}
+    for cls, code in sorted(onto.subject_objects(URIRef(RK + "kindCode"))):
+        if not isinstance(code, Literal) or not isinstance(code.toPython(), str) or not str(code).strip():
+            raise KindError(f"{path}:{_line(path, 'kindCode', str(code))}: {cls.n3()} has rk:kindCode {code.n3()}; "
+                            f"a kind code is a short text such as \"ngo\"; fix the class")
+        if str(code) in classes:
+            raise KindError(f"{path}:{_line(path, 'kindCode', str(code))}: the kind code {str(code)!r} is on two "
+                            f"classes ({classes[str(code)]} and {cls}); give each class its own code")
+        classes[str(code)] = str(cls)
+        labels[str(code)] = str(onto.value(cls, RDFS.label) or code)
+    code_of = {URIRef(c): code for code, c in classes.items()}
+
+    def under(root: str) -> frozenset[str]:
+        top = URIRef(RK + root)
+        if top not in code_of:
+            raise KindError(f"{path}:{_line(path, root)}: rk:{root} has no rk:kindCode; the program reads "
+                            f"organisations and places from it; restore the class from the project's copy")
+        return frozenset(code_of[c] for c in onto.transitive_subjects(RDFS.subClassOf, top) if c in code_of)
+
+    return Kinds(classes, labels, under("Organization"), under("Place"))
+
+
+def _line(path: Path, term: str, value: str | None = None) -> int:
+    """The line of the Turtle file where `rk:term` (followed by `value`) is written; 1 when it is not found."""
+    text = read_data_text(path, KindError)
+    tail = rf"\s+\"?{re.escape(value)}\b" if value is not None else r"\b"
+    m = re.search(rf"rk:{re.escape(term)}{tail}", text)
+    return text[:m.start()].count("\n") + 1 if m else 1
+
+
+def organisation_kinds() -> frozenset[str]:
+    return load_kinds().organisations
+
+
+def place_kinds() -> frozenset[str]:
+    return load_kinds().places
