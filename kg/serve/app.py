@@ -23,8 +23,8 @@ MAX_BODY = 1024 * 1024
 MAX_RESULT = 64 * 1024 * 1024
 MAX_QUESTION = 10_000  # characters of a question /ask reads
 WATCH_S = 0.25  # how often the folder is checked for a finished build
-# Before a build is served, its cache is filled with the requests answered most recently from the build before it
-# and the library's queries as the query page asks them (JSON results), for at most WARM_S seconds in all.
+# Before a build is served, its cache is filled, for at most WARM_S seconds: at start with the library's queries as
+# the query page asks them (JSON results), at a rebuild with the requests answered most recently from the old build.
 WARM_RECENT = 64
 WARM_ACCEPT = "application/sparql-results+json"
 WARM_S = 20
@@ -77,15 +77,18 @@ class Endpoint:
         return build
 
     def _warm(self, build: Build, previous: Build | None) -> None:
-        """Answer, on the new build's workers and before it is served, the requests answered most recently from
-        the previous build and the library's queries as the query page sends them, so the first clients after a
-        start or a rebuild are answered from the cache. Within WARM_S seconds in all; what fails is not kept."""
+        """Answer, on the new build's workers and before it is served, the library's queries as the query page sends
+        them (at start) or the requests answered most recently from the previous build (at a rebuild, which keeps
+        the old build served meanwhile), so those clients are answered from the cache. Each with the usual time
+        limit, started within WARM_S seconds; what fails is not kept, and a worker stopped is replaced first."""
         from concurrent.futures import ThreadPoolExecutor
 
         if not build.cache.limit:
             return
-        keys = previous.cache.recent(WARM_RECENT) if previous is not None else []
-        keys += [self._key(self._request(q["sparql"], WARM_ACCEPT)) for q in load_query_library()]
+        if previous is None:
+            keys = [self._key(self._request(q["sparql"], WARM_ACCEPT)) for q in load_query_library()]
+        else:  # what clients ask now (the library's queries among them only if asked)
+            keys = previous.cache.recent(WARM_RECENT)
         deadline = time.monotonic() + WARM_S
 
         def warm(key):
@@ -94,14 +97,15 @@ class Endpoint:
                 return
             request = {**dict(zip(("query", "solution_type", "graph_type"), key)), "max_result": self.max_result}
             try:
-                reply = build.pool.run(request, min(self.timeout_s, left), queue_s=left)
-            except (QueryRejected, _Retired):  # past the time left, or the server is closing
+                reply = build.pool.run(request, self.timeout_s, queue_s=left)
+            except (QueryRejected, _Retired):  # over the time limit, no worker came free in time, or closing
                 return
             if reply[0] == "ok" and reply[3]:
-                build.cache.put(key, Answer(reply[1], reply[2]))
+                build.cache.put(key, Answer(reply[1], reply[2]), asked=False)
 
         with ThreadPoolExecutor(build.pool.size, thread_name_prefix="kg-warm") as pool:
             list(pool.map(warm, dict.fromkeys(keys)))
+        build.pool.wait_whole(300)  # a query stopped at its time limit took its worker with it
 
     def refresh(self) -> bool:
         """Serve the folder's build if it changed since the served one was opened; True if it did."""

@@ -38,34 +38,40 @@ class AnswerCache:
         self.size = 0
         self.items: OrderedDict = OrderedDict()
         self.running: dict = {}  # key -> Event, so identical requests at once run the query once
+        self.asked: set = set()  # keys a client asked for (not only put here ahead of any request)
         self.lock = threading.Lock()
 
     def recent(self, n: int) -> list:
-        """The keys of the `n` answers asked for most recently, the latest first."""
+        """The keys of the `n` answers clients asked for most recently, the latest first."""
         with self.lock:
-            return list(reversed(self.items))[:n]
+            return [k for k in reversed(self.items) if k in self.asked][:n]
 
     def get(self, key):
         with self.lock:
             hit = self.items.get(key)
             if hit is not None:
                 self.items.move_to_end(key)
+                self.asked.add(key)
             return hit
 
-    def put(self, key, answer: Answer) -> bool:
-        """Keep an answer (its gzip copy made now, before anyone waits on it); False if it is too big to keep."""
+    def put(self, key, answer: Answer, asked: bool = True) -> bool:
+        """Keep an answer (its gzip copy made now, before anyone waits on it); False if it is too big to keep.
+        `asked=False`: put ahead of any request (see Endpoint._warm)."""
         if len(answer.body) + len(key[0]) > self.limit // 8:
             return False  # one huge answer does not push out every other
         if len(answer.body) >= GZIP_MIN:
             answer.gzipped()
         cost = answer.size() + len(key[0])
         with self.lock:
+            if asked:
+                self.asked.add(key)
             if key in self.items:
                 return True
             self.items[key] = answer
             self.size += cost
             while self.size > self.limit:
                 old, dropped = self.items.popitem(last=False)
+                self.asked.discard(old)
                 self.size -= dropped.size() + len(old[0])
         return True
 

@@ -203,6 +203,15 @@ class QueryPool:
                 self._release(w)
         threading.Thread(target=start, daemon=True).start()
 
+    def wait_whole(self, timeout: float) -> bool:
+        """Wait, while no query runs, until every worker is idle again (a replaced one started); False if not in time."""
+        deadline = time.monotonic() + timeout
+        while self.idle.qsize() < self.size:
+            if self.closed or time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
     def run(self, request: dict, timeout: float, queue_s: float | None = None) -> tuple:
         """Run one query request: wait up to queue_s (the pool's by default) for a free worker, then allow it `timeout` seconds."""
         try:
