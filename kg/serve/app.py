@@ -24,7 +24,7 @@ MAX_RESULT = 64 * 1024 * 1024
 MAX_QUESTION = 10_000  # characters of a question /ask reads
 WATCH_S = 0.25  # how often the folder is checked for a finished build
 # Before a build is served, its cache is filled, for at most WARM_S seconds: at start with the library's queries as
-# the query page asks them (JSON results), at a rebuild with the requests answered most recently from the old build.
+# the query page asks them (JSON results), at a rebuild with the requests clients asked most recently of the old one.
 WARM_RECENT = 64
 WARM_ACCEPT = "application/sparql-results+json"
 WARM_S = 20
@@ -78,7 +78,7 @@ class Endpoint:
 
     def _warm(self, build: Build, previous: Build | None) -> None:
         """Answer, on the new build's workers and before it is served, the library's queries as the query page sends
-        them (at start) or the requests answered most recently from the previous build (at a rebuild, which keeps
+        them (at start) or the requests clients asked most recently of the previous build (at a rebuild, which keeps
         the old build served meanwhile), so those clients are answered from the cache. Each with the usual time
         limit, started within WARM_S seconds; what fails is not kept, and a worker stopped is replaced first."""
         from concurrent.futures import ThreadPoolExecutor
