@@ -79,9 +79,9 @@ def understood(r: Reading, idx: _Index, plan: _Plan | None = None) -> dict:
     out: dict = {}
     if r.kinds:
         out["asked"] = ", ".join(words.kind_labels.get(k, k) for k in r.kinds)
-    if r.relation:
-        rel = words.relations[r.relation]
-        out["relation"] = rel["label"]
+    relation = (plan.relation if plan is not None else None) or r.relation    # the one whose query ran
+    if relation:
+        out["relation"] = words.relations[relation]["label"]
     if plan is not None:
         bound = set(plan.used)
     else:   # no query ran (or none answered): the entity a relation query would have bound
@@ -90,11 +90,13 @@ def understood(r: Reading, idx: _Index, plan: _Plan | None = None) -> dict:
     for e in r.entities:
         label = idx.labels.get(e, str(e))
         role = "about"
-        if e in bound and r.relation:
-            before, after = words.relations[r.relation]["roles"]
-            role = (after if r.entity_after_relation else before) or role
+        if e in bound and relation:
+            before, after = words.relations[relation]["roles"]
+            role = (after if r.directions.get(relation, r.entity_after_relation) else before) or role
         elif e in bound and plan is not None:
             role = plan.role
+        elif e in r.excluded:
+            role = "except"
         elif any(_has(idx, e, c) for c in ("rk:Place",)):
             role = "place"
         out.setdefault(role, [])
@@ -118,6 +120,7 @@ class _Plan:
     authoritative: bool = False  # a relation the pipeline reads from the text (no rows: the text does not say it)
     role: str = "about"        # what the bound entity is to the answer ("outcome", "goal", "place")
     per_sentence: bool = False   # run once per sentence that best carries the question ($sentence bound)
+    relation: str | None = None  # the relation of the question it answers, when not the first one named
 
 
 def _plans(r: Reading, idx: _Index) -> list[_Plan]:
@@ -147,15 +150,15 @@ def _plans(r: Reading, idx: _Index) -> list[_Plan]:
         e = orgs[0]
         if relation == "funds":
             name = "ask/funders-of" if after else "ask/funded-by"
-            plans.append(_Plan(name, {"entity": e}, answers, (e,), authoritative=True))
+            plans.append(_Plan(name, {"entity": e}, answers, (e,), authoritative=True, relation=relation))
         elif relation == "partners":
-            plans.append(_Plan("ask/partners-of", {"entity": e}, answers, (e,), authoritative=True))
+            plans.append(_Plan("ask/partners-of", {"entity": e}, answers, (e,), authoritative=True, relation=relation))
             # "who supports X" may be read as funding either way: tried when no partnership carries the question
             plans.append(_Plan("ask/funders-of", {"entity": e}, answers, (e,)))
             plans.append(_Plan("ask/funded-by", {"entity": e}, answers, (e,)))
         elif relation == "members":
             name = "ask/members-of" if after else "ask/memberships-of"
-            plans.append(_Plan(name, {"entity": e}, answers, (e,), authoritative=True))
+            plans.append(_Plan(name, {"entity": e}, answers, (e,), authoritative=True, relation=relation))
     if r.relation == "members":
         for e in [x for x in r.entities if x not in orgs]:
             plans.append(_Plan("ask/members-of", {"entity": e}, words.relations["members"]["answers"], (e,),
@@ -358,11 +361,25 @@ def _eligible(rows: list[dict], r: Reading, plan: _Plan, idx: _Index) -> list[di
     if plan.answer_classes == (NUMBER,):
         return rows
     rows = [row for row in rows if row["answer"] not in r.entities]
+    around = [e for e in r.where_only if _has(idx, e, "rk:Place")]
+    if around and r.kinds and set(r.kinds) <= _PLACE_KINDS:     # "Haitian departments": the places within Haiti
+        rows = [row for row in rows if set(around) & _containers(idx, row["answer"])]
     found = [row for row in rows if _compatible(r.kinds, plan.answer_classes, row["answer"], idx)]
     if found or not r.kinds or not set(r.kinds) <= _narrower_organisations():
         return found
     return [row for row in rows if idx.classes.get(row["answer"], set()) & _narrower_organisations() == set()
             and _has(idx, row["answer"], "rk:Organization")]
+
+
+def _containers(idx: _Index, place) -> set:
+    """The places a place lies within, transitively."""
+    out, todo = set(), [place]
+    while todo:
+        for up in idx.within.get(todo.pop(), ()):
+            if up not in out:
+                out.add(up)
+                todo.append(up)
+    return out
 
 
 @lru_cache(maxsize=1)

@@ -56,11 +56,12 @@ def read_question(question: str, source) -> Reading:
             if nodes:
                 spans.append((i, i + n, nodes))
     spans.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
-    taken, found = set(), []
+    taken, found, ends = set(), [], {}
     for s, e, nodes in spans:
         if taken & set(range(s, e)):
             continue
         taken |= set(range(s, e))
+        ends[s] = e
         found += [(s, str(node), node) for node in nodes]
     entities, where_only, excluded = [], [], []
     cut = [j for j in range(len(low)) if _phrase_at(low, j, words.exclusion)]
@@ -71,8 +72,10 @@ def read_question(question: str, source) -> Reading:
                 where_only.append(node)     # "funds WFP in Haiti", "Iraqi bodies": Haiti, Iraq are where, not who
             if any(j < start <= j + _phrase_at(low, j, words.exclusion) for j in cut):
                 excluded.append(node)       # "apart from CERF, who ...": not an answer, and not what is asked about
+    aside = {k for start, _, node in found if node in excluded for k in range(start, ends[start])}
     for j in cut:
-        taken.update(range(j, j + _phrase_at(low, j, words.exclusion)))
+        aside.update(range(j, j + _phrase_at(low, j, words.exclusion)))
+    taken |= aside
 
     # themes by the names the graph gives them (the thesaurus terms the reports use): the thesaurus's own
     # regular expression takes longer to compile than the whole answer
@@ -111,7 +114,7 @@ def read_question(question: str, source) -> Reading:
                 break
 
     relation, after, relations = None, False, []
-    named = sorted(set(taken) - {k for j in cut for k in range(j, j + _phrase_at(low, j, words.exclusion))})
+    named = sorted(taken - aside)
     directions = {}
     for j in range(len(low)):
         hit = None if j in taken else _relation_at(low, j, words)
