@@ -31,6 +31,7 @@ class Build:
     cache_keys: dict[str, str] = field(default_factory=dict)   # report slug -> cache key
     reused: int = 0                                            # reports taken from the cache
     fresh: set[str] = field(default_factory=set)               # slugs analysed in this build
+    phases: dict[str, float] = field(default_factory=dict)     # seconds of each step: extraction, graph, validation
 
 
 _WORKER: Extractor | None = None
@@ -94,11 +95,15 @@ def build(paths: list[Path] | None = None, extractor: Extractor | None = None, p
             if progress:
                 progress(f, done, len(todo))
     records = [found[f] for f in files]
+    t1 = time.perf_counter()
     ds = build_dataset(records)
+    t2 = time.perf_counter()
     conformance = validate(ds)
-    return Build(records, ds, conformance, time.perf_counter() - t0, count_kinds(ds),
+    t3 = time.perf_counter()
+    return Build(records, ds, conformance, t3 - t0, count_kinds(ds),
                  cache_keys={r.slug: keys[f] for f, r in zip(files, records)}, reused=len(files) - len(todo),
-                 fresh={found[f].slug for f in todo})
+                 fresh={found[f].slug for f in todo},
+                 phases={"extraction": t1 - t0, "graph": t2 - t1, "validation": t3 - t2})
 
 
 def up_to_date(paths: list[Path] | None, out_dir: Path) -> bool:

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import pyshacl
-from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from kg.build.iris import entity_iri, report_iri
+from kg.build.graph import union_graph
 from kg.build.validation import batched_shapes, load_shapes, validate
 from kg.namespace import OA, RK
 from kg.ontology import load_ontology
-from tests.conftest import MALI
+from tests.conftest import HAITI, MALI
 
 
 def _results(data: Graph, shapes: Graph) -> set[tuple]:
@@ -68,3 +69,34 @@ def test_batched_shapes_find_the_same_results_as_the_shapes_as_written(dataset):
 def test_batched_shapes_find_nothing_on_the_bundled_build(dataset):
     assert _results(dataset.graph(report_iri(MALI)), batched_shapes()) == set()
     assert validate(dataset).conforms
+
+
+def _copy(dataset: Dataset, broken: Graph | None = None) -> Dataset:
+    """The bundled dataset's reports as a new dataset (with the Mali graph replaced by `broken`, if given)."""
+    copy = Dataset()
+    for prefix, ns in dataset.namespaces():
+        copy.bind(prefix, ns)
+    for slug in (MALI, HAITI):
+        g = copy.graph(report_iri(slug))
+        source = broken if broken is not None and slug == MALI else dataset.graph(report_iri(slug))
+        g.addN((s, p, o, g) for s, p, o in source)
+    return copy
+
+
+def _state(ds: Dataset) -> tuple:
+    return (set(ds.quads()), sorted(str(g.identifier) for g in ds.graphs()), sorted(ds.namespaces()))
+
+
+def test_a_dataset_is_checked_in_place_and_left_as_it_was(dataset):
+    """validate(dataset) finds what a check of the reports' union copied into one graph finds, and leaves the
+    dataset as it was: its quads (also one the ontology holds too), its named graphs and its prefixes."""
+    ds = _copy(dataset, _broken_mali(dataset))
+    shared = next(iter(load_ontology().triples((None, RDFS.subClassOf, None))))
+    ds.graph(report_iri(HAITI)).add(shared)
+    before = _state(ds)
+    in_place = validate(ds)
+    assert _state(ds) == before and shared in ds.graph(report_iri(HAITI))
+    copied = validate(union_graph(ds))
+    assert not in_place.conforms and (in_place.conforms, in_place.violations) == (copied.conforms, copied.violations)
+    assert sorted(in_place.report.splitlines()) == sorted(copied.report.splitlines())
+    assert validate(_copy(dataset)).conforms
