@@ -19,29 +19,10 @@ console = Console(stderr=True, soft_wrap=True)
 stdout = Console(soft_wrap=True)
 
 
-def _known_errors() -> tuple:
-    """The error classes the CLI reports as one line; imported only when an error happens (importing every
-    module up front costs a second on each `kg query`)."""
-    from extract.discover import DiscoveryError
-    from extract.gazetteer import GazetteerError
-    from extract.relations.parse import CueError
-    from extract.report import ReportError
-    from kg.eval import EvalError
-    from kg.pages.networks import NetworkError
-    from kg.build.output import OutputError
-    from kg.pages.site import PageError
-    from kg.push.endpoints import PushError
-    from kg.serve.workers import ServeError
-    from kg.dataset.store import StoreError
-    from kg.query.library import QueryError
-
-    return (ReportError, EvalError, OutputError, GazetteerError, PageError, NetworkError, PushError, ServeError,
-            StoreError, QueryError, DiscoveryError, CueError)
-
-
 @contextmanager
 def _errors():
-    """Known errors become one clear line on stderr and exit code 1; Ctrl-C exits 130."""
+    """The project's errors (extract.errors.KGError) become one clear line on stderr and exit code 1; Ctrl-C exits 130."""
+    from extract.errors import KGError
 
     def show_warning(message, category, *args, **kwargs):
         console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
@@ -57,10 +38,8 @@ def _errors():
     except KeyboardInterrupt:
         console.print("[red]interrupted:[/red] nothing was written; the previous output is unchanged")
         raise typer.Exit(130)
-    except Exception as exc:
-        if isinstance(exc, typer.Exit) or not isinstance(exc, _known_errors()):
-            raise
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+    except KGError as exc:
+        console.print(f"[red]error:[/red] {' '.join(str(exc).split())}", highlight=False)   # one line, always
         raise typer.Exit(1)
     finally:
         warnings.showwarning = old
@@ -74,16 +53,15 @@ def build(files: Optional[List[Path]] = typer.Argument(None, help="Report files 
           no_cache: bool = typer.Option(False, "--no-cache", help="Re-analyse every report, ignoring out/cache."),
           force: bool = typer.Option(False, "--force", help="Rebuild even when out/ is up to date.")):
     """Build reports into out/graph.trig (one named graph per report), out/graph.ttl and out/candidates.tsv."""
-    from kg.build.reports import build as build_reports
+    from kg.build.reports import build as build_reports, check_inputs, up_to_date
     from kg.build.write import write_build
-
-    from kg.build.reports import up_to_date
 
     with _errors():
         if not (force or no_cache) and up_to_date(files or None, out):
             stdout.print(f"{out}/ is up to date: the same reports, unchanged, built by the same pipeline "
                          f"(--force rebuilds)")
             return
+        check_inputs(files or None)
         with console.status("loading spaCy model and gazetteer..."):
             from extract.report import load_extractor
             extractor = load_extractor()

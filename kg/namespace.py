@@ -102,16 +102,120 @@ BASE = "https://w3id.org/reportkg/"
 SDG_BASE = "http://metadata.un.org/sdg/"
 WIKIDATA = "http://www.wikidata.org/entity/"
 GEONAMES = "https://sws.geonames.org/"
-OA = Namespace("http://www.w3.org/ns/oa#")
-SCHEMA = Namespace("http://schema.org/")
-ORG = Namespace("http://www.w3.org/ns/org#")
-SDGO = Namespace("http://metadata.un.org/sdg/ontology#")
-QB = Namespace("http://purl.org/linked-data/cube#")
-FRAPO = Namespace("http://purl.org/cerif/frapo/")
-SDMX_DIM = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
-SDMX_MEASURE = Namespace("http://purl.org/linked-data/sdmx/2009/measure#")
-SDMX_ATTR = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
-PREFIXES = {"rk": Namespace(str(RK)), "oa": OA, "schema": SCHEMA, "org": ORG, "sdgo": SDGO, "qb": QB, "frapo": FRAPO,
+
+# The reused vocabularies, closed like RK: the terms the code and the ontology's Turtle use, and no others, so a
+# misspelt term raises (tests/test_namespaces.py checks the Turtle uses none that is not listed here).
+class OA(DefinedNamespace):
+    """Web Annotation: text spans."""
+
+    _fail = True
+    _NS = Namespace("http://www.w3.org/ns/oa#")
+
+    TextPositionSelector: URIRef
+    TextQuoteSelector: URIRef
+    end: URIRef
+    exact: URIRef
+    start: URIRef
+
+
+class SCHEMA(DefinedNamespace):
+    """schema.org: places, funding, report descriptions."""
+
+    _fail = True
+    _NS = Namespace("http://schema.org/")
+
+    AdministrativeArea: URIRef
+    Country: URIRef
+    CreativeWork: URIRef
+    MonetaryAmount: URIRef
+    MonetaryGrant: URIRef
+    Person: URIRef
+    Place: URIRef
+    Project: URIRef
+    Report: URIRef
+    SoftwareApplication: URIRef
+    agent: URIRef
+    amount: URIRef
+    containedInPlace: URIRef
+    currency: URIRef
+    funder: URIRef
+    latitude: URIRef
+    longitude: URIRef
+    url: URIRef
+    value: URIRef
+
+
+class ORG(DefinedNamespace):
+    """The W3C Organization Ontology: organisations and memberships."""
+
+    _fail = True
+    _NS = Namespace("http://www.w3.org/ns/org#")
+
+    FormalOrganization: URIRef
+    Membership: URIRef
+    Organization: URIRef
+    member: URIRef
+    memberOf: URIRef
+    organization: URIRef
+
+
+class SDGO(DefinedNamespace):
+    """The UN's SDG ontology."""
+
+    _fail = True
+    _NS = Namespace("http://metadata.un.org/sdg/ontology#")
+
+    Goal: URIRef
+
+
+class QB(DefinedNamespace):
+    """RDF Data Cube: quantitative results."""
+
+    _fail = True
+    _NS = Namespace("http://purl.org/linked-data/cube#")
+
+    DataSet: URIRef
+    Observation: URIRef
+    dataSet: URIRef
+
+
+class FRAPO(DefinedNamespace):
+    """The Funding, Research Administration and Projects Ontology."""
+
+    _fail = True
+    _NS = Namespace("http://purl.org/cerif/frapo/")
+
+    funds: URIRef
+    isFundedBy: URIRef
+
+
+class SDMX_DIM(DefinedNamespace):
+    _fail = True
+    _NS = Namespace("http://purl.org/linked-data/sdmx/2009/dimension#")
+
+    refArea: URIRef
+    refPeriod: URIRef
+
+
+class SDMX_MEASURE(DefinedNamespace):
+    _fail = True
+    _NS = Namespace("http://purl.org/linked-data/sdmx/2009/measure#")
+
+    obsValue: URIRef
+
+
+class SDMX_ATTR(DefinedNamespace):
+    _fail = True
+    _NS = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
+
+    unitMeasure: URIRef
+
+
+# Each reused vocabulary by the prefix files and queries write it with.
+REUSED = {"oa": OA, "schema": SCHEMA, "org": ORG, "sdgo": SDGO, "qb": QB, "frapo": FRAPO, "prov": PROV,
+          "sdmx-dimension": SDMX_DIM, "sdmx-measure": SDMX_MEASURE, "sdmx-attribute": SDMX_ATTR}
+PREFIXES = {"rk": Namespace(str(RK)), **{p: Namespace(str(REUSED[p])) for p in ("oa", "schema", "org", "sdgo", "qb", "frapo")},
             "skos": SKOS, "prov": PROV, "dct": DCTERMS, "owl": OWL, "sdg": Namespace(SDG_BASE),
-            "wd": Namespace(WIKIDATA), "sdmx-dimension": SDMX_DIM, "sdmx-measure": SDMX_MEASURE,
-            "sdmx-attribute": SDMX_ATTR, "id": Namespace(BASE + "id/"), "report": Namespace(BASE + "report/")}
+            "wd": Namespace(WIKIDATA), **{p: Namespace(str(REUSED[p])) for p in ("sdmx-dimension", "sdmx-measure",
+                                                                                  "sdmx-attribute")},
+            "id": Namespace(BASE + "id/"), "report": Namespace(BASE + "report/")}

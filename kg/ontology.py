@@ -5,13 +5,14 @@ from functools import lru_cache
 
 from rdflib import RDFS, Graph, URIRef
 
-from extract.resources import data_path
 from kg.namespace import RK
 
 
-@lru_cache(maxsize=1)
 def load_ontology() -> Graph:
-    return Graph().parse(data_path("ontology") / "reportkg.ttl", format="turtle")
+    """The ontology's graph, read once (by extract.kinds, which extraction shares); a broken file names its line."""
+    from extract.kinds import load_ontology_graph
+
+    return load_ontology_graph()
 
 
 @lru_cache(maxsize=1)

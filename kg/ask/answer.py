@@ -446,6 +446,7 @@ def answer(question: str, source, every: bool = False, folder=None) -> Answer:
     given, keeps the sentence index on disk for the next call."""
     if folder is None and not (isinstance(source, Dataset) or type(source).__name__ == "Store"):
         folder = source
+    load_words()                # the vocabulary first: a broken words.json fails before any work is done
     source = engine(source)
     idx = _index(source, folder)
     question = "".join(c if c.isprintable() else " " for c in question)

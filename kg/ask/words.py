@@ -1,13 +1,13 @@
 """Turn the question words of words.json into lookup tables, and words into the stems and lemmas they are matched by."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from extract.errors import DataError, check_fields, line_of, read_data_text, read_json
 from extract.gazetteer import strip_accents
-from kg.query.library import QueryError, query_dir
+from kg.query.library import query_dir
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -84,12 +84,39 @@ class Words:
 def load_words() -> Words:
     """The question vocabulary of queries/ask/words.json, every phrase as a sequence of lemmas."""
     path = query_dir() / "ask" / "words.json"
+    data = read_json(path, WordsError)
+    _check_words(path, data)
+    return _words(data)
+
+
+class WordsError(DataError):
+    """The question vocabulary (queries/ask/words.json) is malformed."""
+
+
+WORDS_FIELDS = {"kinds": [dict], "who": [str], "where": [str], "relations": dict, "stopwords": [str]}
+WORDS_OPTIONAL = {"exclusion": [str], "origin": [str], "synonyms": [[str]], "name_heads": [str],
+                  "demonym_endings": [str]}
+KIND_FIELDS = {"class": str, "words": [str]}
+RELATION_FIELDS = {"words": [str]}
+RELATION_OPTIONAL = {"passive": [str], "answers": [str], "label": str, "roles": [str]}
+
+
+def _check_words(path, data) -> None:
+    """Every field `_words` reads, with its type; an error names the line of the field at fault."""
+    text = read_data_text(path, WordsError)
+    if not isinstance(data, dict):
+        raise WordsError(f"{path}:1: must be one JSON object with the fields {', '.join(WORDS_FIELDS)}")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return _words(data)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise QueryError(f"{path}: cannot read the question vocabulary ({type(exc).__name__}: {exc}); "
-                         f"see its 'about' field for the shape") from None
+        check_fields(path, 1, data, WORDS_FIELDS, WordsError, WORDS_OPTIONAL)
+    except WordsError as exc:
+        field = next((f for f in {**WORDS_FIELDS, **WORDS_OPTIONAL} if f"'{f}'" in str(exc)), None)
+        raise WordsError(str(exc).replace(f"{path}:1:", f"{path}:{line_of(text, field)}:", 1)) from None
+    items = [(k.get("class", "kinds"), k, KIND_FIELDS, {"label": str}) for k in data["kinds"]]
+    items += [(name, r if isinstance(r, dict) else {}, RELATION_FIELDS, RELATION_OPTIONAL)
+              for name, r in data["relations"].items()]
+    for n, (key, item, fields, optional) in enumerate(items):
+        line = line_of(text, key, value=n < len(data["kinds"]))     # a kind by its class, a relation by its name
+        check_fields(path, line, item, fields, WordsError, optional)
 
 
 def _lemmas(phrase: str) -> tuple[str, ...]:

@@ -68,6 +68,21 @@ def expand_inputs(paths: list[Path]) -> list[Path]:
     return files
 
 
+def check_inputs(paths: list[Path] | None = None) -> list[Path]:
+    """The report files to build, after what can be wrong before any analysis is checked (each report's
+    .meta.json, the ontology's kinds, the SHACL shapes): a broken file fails before the model loads."""
+    from extract.kinds import load_kinds
+    from extract.metadata import read_meta
+    from kg.build.validation import load_shapes
+
+    files = expand_inputs(paths) if paths else bundled_reports()
+    for f in files:
+        read_meta(f)
+    load_kinds()
+    load_shapes()
+    return files
+
+
 def build(paths: list[Path] | None = None, extractor: Extractor | None = None, progress=None,
           jobs: int = 1, cache_dir: Path | None = None) -> Build:
     """Extract every report (reusing cached records, in `jobs` processes), build the dataset, check its shapes.

@@ -9,6 +9,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from extract.errors import KGError
 from kg.build.output import replace_folder
 
 GRAPH_FILE = "graph.trig"
@@ -19,7 +20,7 @@ STAMP_FILE = "source.json"  # which inputs, rules and pyoxigraph made the store
 LAYOUT = 3  # bump when what the store holds changes shape, so old stores are reloaded
 
 
-class StoreError(OSError):
+class StoreError(KGError, OSError):
     """The built graph is missing or the store under out/store/ cannot be made or opened."""
 
 

@@ -6,13 +6,15 @@ import queue
 import threading
 import time
 from pathlib import Path
+
+from extract.errors import KGError
 from kg.serve.guard import QueryRejected, check_query, close_network
 from kg.serve.negotiation import GRAPH_TYPES, SOLUTION_TYPES, _content_type
 
 WORKER_MEMORY = 4 * 1024 ** 3  # address-space cap per query worker (its copy of the store included), so one query cannot exhaust the machine
 
 
-class ServeError(OSError):
+class ServeError(KGError, OSError):
     """The endpoint cannot start: no built graph, or the address is in use."""
 
 
