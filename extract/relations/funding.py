@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from extract.records import Relation
-from extract.relations.parse import Cue, SentenceView, load_cues, relation
+from extract.relations.parse import Cue, SentenceView, lemma_of, load_cues, relation
 
 COMPONENT = "funding"
 # How many sentences after the funder's sentence an allocation line may follow it.
@@ -35,13 +35,13 @@ def read_funding(view: SentenceView) -> list[Relation]:
     for tok in view.span:
         if not view.stated(tok):
             continue
-        lemma = tok.lemma_.lower()
+        lemma = lemma_of(tok)
         cue = verbs.get(lemma)
         if cue and tok.pos_ == "VERB" and (not cue.money or view.clause_has_money(tok)):
             out += _verb(view, tok, cue)
         if tok.lower_ == "from":
             head = tok.head
-            cue = froms.get(head.lemma_.lower()) or (froms.get("$money") if _is_amount(head) else None)
+            cue = froms.get(lemma_of(head)) or (froms.get("$money") if _is_amount(head) else None)
             if cue:
                 funders = view.list_after(tok)
                 receiving = view.verb_above(tok, _RECEIVING)

@@ -6,6 +6,7 @@ Lists distribute ("with A, B and C"), the actor of a phrase is found by climbing
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -155,7 +156,7 @@ class SentenceView:
             seen += 1
             for child in a.children:
                 if child.dep_ in ("nsubj", "csubj", "agent") or (child.dep_ == "nsubjpass"
-                                                                  and a.lemma_.lower() in _STANCE_PASSIVES):
+                                                                  and lemma_of(a) in _STANCE_PASSIVES):
                     hit = _first_hit(self, child, before=tok.i if _inside(child, tok) else None)
                     if hit is not None:
                         return [h for h in self.group_of(hit) if h.kind != "country"]
@@ -168,7 +169,7 @@ class SentenceView:
         """The nearest verb above `tok` whose lemma is one of `lemmas`, or None."""
         a = tok.head
         for _ in range(8):
-            if a.pos_ in ("VERB", "AUX") and a.lemma_.lower() in lemmas:
+            if a.pos_ in ("VERB", "AUX") and lemma_of(a) in lemmas:
                 return a
             if a.head.i == a.i:
                 return None
@@ -191,7 +192,7 @@ class SentenceView:
             if a.pos_ in ("VERB", "AUX"):
                 if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _FUTURE_AUX for c in a.children):
                     return True
-                if a.dep_ == "xcomp" and a.head.lemma_.lower() in _INTENT_VERBS:
+                if a.dep_ == "xcomp" and lemma_of(a.head) in _INTENT_VERBS:
                     return True
                 if a.dep_ not in ("xcomp", "conj", "pcomp", "prep", "pobj", "dobj", "amod", "compound"):
                     return False            # the clause's own verb: above it is another clause
@@ -203,6 +204,17 @@ class SentenceView:
     def clause_has_money(self, tok) -> bool:
         """Whether the clause `tok` heads names an amount or a money word."""
         return any(t.ent_type_ == "MONEY" or t.lower_ in _MONEY_WORDS for t in tok.subtree)
+
+
+def lemma_of(tok) -> str:
+    """A token's lemma, lower case, with compatibility forms folded: PDF text writes "eﬀorts", "oﬃce" with
+    ligature characters, which the cue files spell "effort", "office"."""
+    return _fold(tok.lemma_)
+
+
+@lru_cache(maxsize=65536)
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
 
 
 def _inside(child, tok) -> bool:

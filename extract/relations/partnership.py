@@ -8,7 +8,7 @@ B and C" (each is a partner of the clause's actor), "support to X", "supported X
 from __future__ import annotations
 
 from extract.records import Relation
-from extract.relations.parse import Cue, SentenceView, load_cues, relation, unique_by_key
+from extract.relations.parse import Cue, SentenceView, lemma_of, load_cues, relation, unique_by_key
 from extract.relations.surface import FUND_KINDS
 
 COMPONENT = "partnership"
@@ -25,7 +25,7 @@ def read_partnerships(view: SentenceView) -> list[Relation]:
         if not view.stated(tok):
             continue
         if low == "with":
-            cue = cues.get((tok.head.lemma_.lower(), "with")) or cues.get((tok.head.lower_, "with"))
+            cue = cues.get((lemma_of(tok.head), "with")) or cues.get((tok.head.lower_, "with"))
             if cue:
                 partners = view.list_after(tok)
                 actors = _actors_or_reporter(view, tok)
@@ -46,17 +46,17 @@ def read_partnerships(view: SentenceView) -> list[Relation]:
             if len(members) >= 2:
                 out.append(relation("partnership", view, None, [h.key for h in members], COMPONENT,
                                     cues[("between", "between")]))
-        cue = cues.get((tok.lemma_.lower(), "object"))
+        cue = cues.get((lemma_of(tok), "object"))
         if cue and tok.pos_ in ("VERB", "ADP", "ADV"):
             for child in tok.children:
                 if child.dep_ in ("dobj", "pobj", "obj"):
-                    hit = view.hit_in(child)
+                    hit = view.hit_in(child) or _owner_of_effort(view, child, cues)
                     if hit is not None:
                         out += _pairs(view, _actors_or_reporter(view, tok), view.group_of(hit), cue)
-        cue = cues.get((tok.lemma_.lower(), "object_with"))
+        cue = cues.get((lemma_of(tok), "object_with"))
         if cue and tok.pos_ == "VERB" and any(
                 c.dep_ == "prep" and c.lower_ == "with" and any(
-                    (g.lemma_.lower(), "support_noun") in cues for g in c.children if g.dep_ == "pobj")
+                    (lemma_of(g), "support_noun") in cues for g in c.children if g.dep_ == "pobj")
                 for c in tok.children):
             # "provided the Commission with technical support" (not "provided the ministry with a tool")
             for child in tok.children:
@@ -64,7 +64,7 @@ def read_partnerships(view: SentenceView) -> list[Relation]:
                     hit = view.hit_in(child)
                     if hit is not None:
                         out += _pairs(view, _actors_or_reporter(view, tok), view.group_of(hit), cue)
-        cue = cues.get((tok.lemma_.lower(), "agent"))
+        cue = cues.get((lemma_of(tok), "agent"))
         if cue and tok.pos_ == "VERB":
             for child in tok.children:
                 if child.dep_ == "agent":
@@ -81,7 +81,7 @@ def _to_cue(tok, cues: dict) -> Cue | None:
     further up ("began the process of transferring tasks, where possible, to X"; "transferred its role as
     leader to A; its role as chair to B"), the nearest cue word between the verb above and "to"."""
     head = tok.head
-    cue = cues.get((head.lemma_.lower(), "to"))
+    cue = cues.get((lemma_of(head), "to"))
     if cue is not None:
         return cue
     verb = head
@@ -94,8 +94,20 @@ def _to_cue(tok, cues: dict) -> Cue | None:
     for t in reversed(verb.doc[verb.i:tok.i]):
         if _in_other_clause(t, verb, tok):
             continue                  # ", where possible and as relevant,": an aside, not the phrase's verb
-        if t.pos_ in ("VERB", "NOUN") and (cue := cues.get((t.lemma_.lower(), "to"))) is not None:
+        if t.pos_ in ("VERB", "NOUN") and (cue := cues.get((lemma_of(t), "to"))) is not None:
             return cue
+    return None
+
+
+def _owner_of_effort(view: SentenceView, noun, cues: dict):
+    """"complementing the efforts of X", "supported the work of X": the organisation whose effort it is."""
+    if (lemma_of(noun), "effort_noun") not in cues:
+        return None
+    for prep in noun.children:
+        if prep.dep_ == "prep" and prep.lower_ == "of":
+            for obj in prep.children:
+                if obj.dep_ == "pobj" and obj.i in view.org_at and view.org_at[obj.i].kind != "country":
+                    return view.org_at[obj.i]
     return None
 
 
@@ -138,7 +150,7 @@ def _joint_subjects(view: SentenceView, subjects: dict, adverbs: dict) -> list[R
         subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
         if subject is None:
             continue
-        cue = subjects.get(verb.lemma_.lower()) or next(
+        cue = subjects.get(lemma_of(verb)) or next(
             (adverbs[c.lower_] for c in verb.children if c.dep_ == "advmod" and c.lower_ in adverbs), None)
         if cue is None:
             continue

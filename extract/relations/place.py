@@ -11,7 +11,7 @@ import re
 
 from extract.kinds import place_kinds
 from extract.records import Relation
-from extract.relations.parse import Hit, SentenceView, load_cues
+from extract.relations.parse import Hit, SentenceView, lemma_of, load_cues
 from extract.relations.surface import PROSE_WORDS
 
 COMPONENT = "place"
@@ -129,12 +129,12 @@ def _situation(head, situations: set, presence: set = frozenset()) -> bool:
     plan, a programme or an office somewhere ("A and B have action plans in X") is a presence, no situation."""
     tok, below = head, None
     for _ in range(6):
-        lemma = tok.lemma_.lower()
+        lemma = lemma_of(tok)
         if tok.pos_ in ("VERB", "AUX"):
-            if lemma == "have" and below is not None and below.dep_ == "dobj" and below.lemma_.lower() in presence:
+            if lemma == "have" and below is not None and below.dep_ == "dobj" and lemma_of(below) in presence:
                 return False
             return (lemma in situations or lemma in ("be", "have")
-                    or any(c.dep_ in ("advcl", "prep") and c.lemma_.lower() in situations for c in tok.children))
+                    or any(c.dep_ in ("advcl", "prep") and lemma_of(c) in situations for c in tok.children))
         if lemma in situations and tok.dep_ in ("nsubj", "nsubjpass", "ROOT", "attr"):
             return True
         if tok.head.i == tok.i:

@@ -266,3 +266,9 @@ def test_a_place_outside_a_locative_phrase_is_no_place_of_action(tmp_path, extra
                            "establish the water treaty, and trained 40 engineers in Cusco.\n")
     places = {record.entities[p].label for r in record.relations if r.kind == "activity" for p in r.places}
     assert "Cusco" in places and not places & {"Bolivia", "Chile", "Ecuador"}
+
+
+def test_complementing_an_organisation_s_efforts_spelt_with_a_ligature(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Peru, UNICEF complemented the e\ufb00orts of the Andean Water Institute.\n")
+    assert frozenset(("UNICEF", "Andean Water Institute")) in _pairs(rels, "partnership")
