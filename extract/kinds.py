@@ -84,3 +84,14 @@ def organisation_kinds() -> frozenset[str]:
 
 def place_kinds() -> frozenset[str]:
     return load_kinds().places
+
+
+@lru_cache(maxsize=1)
+def programme_kinds() -> frozenset[str]:
+    """Codes of rk:Programme and rk:Framework and the classes under them (programmes, initiatives, plans)."""
+    from rdflib import RDFS, URIRef
+
+    onto = load_ontology_graph()
+    code_of = {URIRef(c): code for code, c in load_kinds().classes.items()}
+    return frozenset(code_of[c] for root in ("Programme", "Framework")
+                     for c in onto.transitive_subjects(RDFS.subClassOf, URIRef(RK + root)) if c in code_of)

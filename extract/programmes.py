@@ -19,6 +19,7 @@ from pathlib import Path
 from extract.discover import key_slug
 from extract.errors import DataError, read_lexicon
 from extract.gazetteer import strip_accents
+from extract.kinds import organisation_kinds, place_kinds
 from extract.records import EntityInfo
 
 LEXICON = Path(__file__).resolve().parent / "lang" / "en" / "programmes.json"
@@ -28,8 +29,6 @@ LEXICON_FIELDS = {"heads": dict, "generic_words": list, "indefinite": list, "con
 # they order the evidence, they are not calibrated probabilities).
 CONFIDENCE = {"acronym-definition": 0.9, "name-shape": 0.8, "quoted-name": 0.8, "named-head": 0.7,
               "title-phrase": 0.6}
-# The gazetteer kinds a discovered programme never overrides or swallows.
-PROGRAMME_KINDS = frozenset({"programme", "initiative", "framework", "technology"})
 _ACRONYM = re.compile(r"^(?=(?:[^A-Z]*[A-Z]){2})[A-Z][A-Za-z&]{1,9}$")
 _SKIPPED_LEAD_POS = frozenset({"VERB", "AUX", "PRON", "ADP", "SCONJ", "CCONJ", "DET", "ADV", "NUM", "PUNCT"})
 
@@ -128,7 +127,9 @@ class _Scan:
 
     def is_programme(self, i: int) -> bool:
         span = self.linked.get(i)
-        return span is not None and span.label_ in PROGRAMME_KINDS
+        # a linked entity that is neither an organisation nor a place (a programme, a framework, a technology)
+        # is curated: a discovered name never swallows it
+        return span is not None and span.label_ not in organisation_kinds() | place_kinds()
 
     def indefinite(self, toks) -> bool:
         """Whether the phrase is a kind, not a name: "a separate ... window", "each plan"."""

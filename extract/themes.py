@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from extract.errors import DataError, check_fields, read_jsonl
+from extract.kinds import programme_kinds
 from extract.records import ReportRecord, SdgLink, Theme, ThemeTie
 from extract.sections import extract_outcomes
 from extract.resources import data_path
@@ -252,10 +253,6 @@ def link_outcomes(record: ReportRecord, ties: list[ThemeTie], per_sentence: list
     return links
 
 
-# The entity kinds a programme link is read for (gazetteer and discovered programmes, initiatives, frameworks).
-PROGRAMME_KINDS = frozenset({"programme", "initiative", "framework"})
-
-
 def link_programmes(record: ReportRecord, ties: list[ThemeTie], per_sentence: list[list[str]]) -> list[SdgLink]:
     """For each programme, the goals the sentences that name it serve, weighed like outcomes' (`link_outcomes`):
     a stated tie counts 1, the default mapping DEFAULT_TIE_WEIGHT, over the number of sentences that name it."""
@@ -266,7 +263,7 @@ def link_programmes(record: ReportRecord, ties: list[ThemeTie], per_sentence: li
     sentences: dict[str, list[int]] = {}
     for m in record.mentions:
         info = record.entities.get(m.key)
-        if info is not None and info.kind in PROGRAMME_KINDS and m.sentence not in sentences.get(m.key, []):
+        if info is not None and info.kind in programme_kinds() and m.sentence not in sentences.get(m.key, []):
             sentences.setdefault(m.key, []).append(m.sentence)
     links: list[SdgLink] = []
     for key, inside in sentences.items():

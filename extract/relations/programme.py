@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import re
 
+from extract.kinds import programme_kinds
 from extract.records import Relation
 from extract.relations.parse import Cue, Hit, SentenceView, load_cues
 
 COMPONENT = "programme"
-# The kinds of the entities this component reads relations of (gazetteer and discovered programmes).
-PROGRAMME_KINDS = frozenset({"programme", "initiative", "framework"})
 _TO = frozenset({"to", "for", "towards"})
 _BULLET = re.compile(r"^\s*[●•▪◦‣⁃*\-–]\s")
 
@@ -30,7 +29,7 @@ def programme_hits(view: SentenceView) -> list[Hit]:
         if m.sentence != sent.index:
             continue
         info = view.record.entities.get(m.key)
-        if info is None or info.kind not in PROGRAMME_KINDS:
+        if info is None or info.kind not in programme_kinds():
             continue
         span = doc.char_span(m.start, m.end, alignment_mode="expand")
         if span is not None:
@@ -91,9 +90,9 @@ def _headed_list(view: SentenceView, cues: dict) -> list[Relation]:
     if not words & set(cues.get("money", {})):
         return []
     programmes = [m.key for m in view.record.mentions if m.sentence == k
-                  and getattr(view.record.entities.get(m.key), "kind", None) in PROGRAMME_KINDS]
+                  and getattr(view.record.entities.get(m.key), "kind", None) in programme_kinds()]
     funder = view.hits[0]
-    if len(set(programmes)) != 1 or funder.kind in PROGRAMME_KINDS:
+    if len(set(programmes)) != 1 or funder.kind in programme_kinds():
         return []
     return [Relation("funding", view.sent.index, funder.key, (programmes[0],), component=COMPONENT, cue=cue.lemma,
                      confidence=cue.confidence)]
@@ -102,9 +101,9 @@ def _headed_list(view: SentenceView, cues: dict) -> list[Relation]:
 def _orgs(view: SentenceView, tok) -> list[str]:
     """The organisations of the list a token stands in or opens ("by A, B and C")."""
     hit = view.hit_in(tok)
-    if hit is None or hit.kind in PROGRAMME_KINDS:
+    if hit is None or hit.kind in programme_kinds():
         return []
-    return [h.key for h in view.group_of(hit) if h.kind not in PROGRAMME_KINDS]
+    return [h.key for h in view.group_of(hit) if h.kind not in programme_kinds()]
 
 
 def _subject(view: SentenceView, verb) -> list[str]:
@@ -117,7 +116,7 @@ def _subject(view: SentenceView, verb) -> list[str]:
 def _agent(view: SentenceView, verb) -> list[str]:
     for child in verb.children:
         if child.dep_ == "agent":
-            return [h.key for h in view.list_after(child) if h.kind not in PROGRAMME_KINDS]
+            return [h.key for h in view.list_after(child) if h.kind not in programme_kinds()]
     return []
 
 
@@ -172,7 +171,7 @@ def _noun_slots(view: SentenceView, prog: Hit, root, cues: dict, funders: list, 
                 froms += [c for c in noun.head.children if c.dep_ == "prep" and c.lower_ == "from"]
             for child in [*froms, *noun.children]:
                 if child.dep_ == "prep" and child.lower_ == "from":
-                    funders.append(([h.key for h in view.list_after(child) if h.kind not in PROGRAMME_KINDS], cue))
+                    funders.append(([h.key for h in view.list_after(child) if h.kind not in programme_kinds()], cue))
                 if child.dep_ == "poss":
                     funders.append((_orgs(view, child), cue))
     # its owner: "X's P", "P of X", "X-led P"
@@ -180,7 +179,7 @@ def _noun_slots(view: SentenceView, prog: Hit, root, cues: dict, funders: list, 
         if child.dep_ == "poss" and "'s" in owner:
             implementers.append((_orgs(view, child), owner["'s"]))
         if child.dep_ == "prep" and child.lower_ == "of" and "of" in owner:
-            implementers.append(([h.key for h in view.list_after(child) if h.kind not in PROGRAMME_KINDS],
+            implementers.append(([h.key for h in view.list_after(child) if h.kind not in programme_kinds()],
                                  owner["of"]))
     if "-led" in owner:
         for t in doc[max(view.span.start, prog.start - 4):prog.start]:
@@ -195,13 +194,13 @@ def _noun_slots(view: SentenceView, prog: Hit, root, cues: dict, funders: list, 
         if t.lower_ in lead:
             for c in t.children:
                 if c.dep_ in ("prep", "agent") and c.lower_ in ("of", "by"):
-                    implementers.append(([h.key for h in view.list_after(c) if h.kind not in PROGRAMME_KINDS],
+                    implementers.append(([h.key for h in view.list_after(c) if h.kind not in programme_kinds()],
                                          lead[t.lower_]))
             break
     # "X reached ... through its P"
     if root.dep_ == "pobj" and root.head.lower_ in channel and any(
             c.dep_ == "poss" and c.lower_ in ("its", "their", "our", "his", "her") for c in root.children):
-        implementers.append(([h.key for h in view.actors(root.head) if h.kind not in PROGRAMME_KINDS],
+        implementers.append(([h.key for h in view.actors(root.head) if h.kind not in programme_kinds()],
                              channel[root.head.lower_]))
 
 
@@ -225,4 +224,4 @@ def _is_amount(tok) -> bool:
     return tok.ent_type_ == "MONEY" or any(t.ent_type_ == "MONEY" for t in tok.children)
 
 
-__all__ = ["COMPONENT", "PROGRAMME_KINDS", "programme_hits", "read_programme_relations"]
+__all__ = ["COMPONENT", "programme_hits", "read_programme_relations"]

@@ -30,6 +30,7 @@ SELECT ?sdg ?text WHERE {
   ?c a rk:SdgContribution ; rk:theme ?t ; rk:sdg ?sdg ; rk:stated true ; rk:evidence ?s .
   ?s oa:exact ?text .
   FILTER NOT EXISTS { ?c rk:outcome ?o }
+  FILTER NOT EXISTS { ?c rk:programme ?p }
 }"""
 _OUTCOME_NUMBER = re.compile(r"outcome\s+(\d+)", re.IGNORECASE)
 _GOAL_NUMBER = re.compile(r"(\d+)\s*$")

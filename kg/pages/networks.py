@@ -27,8 +27,6 @@ RELATION_ROLES = {
     RK.Implementation: ("implementation", SCHEMA.agent, RK.participant),
 }
 ORG_EDGE_KINDS = ("partnership", "funding", "agreement", "membership", "procurement", "implementation")
-# The kinds the partnership page draws as programmes (a node kind of their own, shown or hidden together).
-PROGRAMME_KINDS = frozenset({"programme", "initiative", "framework"})
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 

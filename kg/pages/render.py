@@ -10,9 +10,10 @@ from functools import lru_cache
 import networkx as nx
 from rdflib import RDF, RDFS, URIRef
 
+from extract.kinds import programme_kinds
 from kg.namespace import OA, RK
 from kg.ontology import ontology_kinds, organisation_kinds
-from kg.pages.networks import PROGRAMME_KINDS, Entity, Evidence, build_neighbourhood
+from kg.pages.networks import Entity, Evidence, build_neighbourhood
 from kg.pages.site import ASSETS, Site, entity_href, sentence_anchor
 
 WORLD_ATLAS = "world-atlas/countries-50m.json"     # Natural Earth 1:50m country outlines (TopoJSON)
@@ -65,6 +66,7 @@ def _node(site: Site, iri: str, d: dict, root: str, lines: list[str] | None = No
     e = site.entities[iri]
     colour = site.kind_colours.get(e.kind, "#999999")
     node = {"id": iri, "label": e.label, "href": entity_href(iri, root), "reports": e.reports, "kind": e.kind,
+            "programme": e.kind in programme_kinds(),
             "shape": "dot", "size": 10 + 4 * math.sqrt(max(e.mentions, 1)),
             "color": {"background": colour, "border": "#333333", "highlight": {"background": colour, "border": "#000000"}},
             "tip": {"title": e.label, "kind": e.kind_label, "lines": (lines or []) + [f"{e.mentions} mentions"]}}
@@ -164,7 +166,7 @@ def render_partnerships(site: Site, net: nx.MultiDiGraph) -> str:
         themes=sorted({t for e in edges for t in e["themes"]}), report_filter=_report_filter(site),
         legend=_kind_legend(site, kinds or order) + _edge_legend(
             [k for k in ("partnership", "funding", "agreement", "membership", "procurement", "implementation")]),
-        programme_toggle=bool(present & PROGRAMME_KINDS),
+        programme_toggle=bool(present & programme_kinds()),
         count_nodes=len(nodes), count_edges=len(edges), notes=None, side_list=_side_list(site, net), matrix=None,
         graph=render_graph_json(nodes, edges, empty="No partnership or funding relations in this graph yet."))
 

@@ -292,7 +292,6 @@
     var themeSel = document.getElementById("filter-theme");
     var reportSel = document.getElementById("filter-report");
     var programmes = document.getElementById("show-programmes");
-    var programmeKinds = { programme: true, initiative: true, framework: true };
     var count = document.getElementById("graph-count");
     function show(visibleNodes, visibleEdges) {
       window.graphVisible = { nodes: visibleNodes.length, edges: visibleEdges };
@@ -306,9 +305,9 @@
       var report = reportSel ? reportSel.value : "";
       // programmes, projects and plans are their own node kind: unticked, they and their links are hidden
       var hideProgrammes = programmes ? !programmes.checked : false;
-      var kindOf = {};
-      data.nodes.forEach(function (n) { kindOf[n.id] = n.kind; });
-      var hiddenKind = function (id) { return hideProgrammes && programmeKinds[kindOf[id]] === true; };
+      var isProgramme = {};
+      data.nodes.forEach(function (n) { isProgramme[n.id] = n.programme === true; });
+      var hiddenKind = function (id) { return hideProgrammes && isProgramme[id] === true; };
       var seen = {};
       var visibleEdges = 0;
       edgeSet.update(data.edges.map(function (e) {
