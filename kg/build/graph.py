@@ -274,7 +274,10 @@ def _add_themes(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
     for link in record.programme_sdgs:        # a programme serves an SDG through the themes of its sentences
         p, sdg = entity_iri(link.outcome), entity_iri(link.sdg)
         if link.sdg not in mentioned and link.sdg in record.entities:
-            _describe_entity(g, sdg, record.entities[link.sdg])   # named, not mentioned: a programme's sentences do not speak of it
+            # an SDG the report never names: described here, its evidence the sentences that serve it (as for outcomes)
+            _describe_entity(g, sdg, record.entities[link.sdg])
+            for s in link.sentences:
+                g.add((sdg, RK.mentionedIn, sentence_iris[s]))
         node = _node(record, "programme-sdg", f"{link.outcome.replace('/', '-')}-{link.sdg.rsplit('/', 1)[-1]}")
         g.add((node, RDF.type, RK.SdgContribution))
         g.add((node, RK.programme, p))
