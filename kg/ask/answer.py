@@ -299,18 +299,7 @@ def _best_sentences(r: Reading, idx: _Index, terms: list[str], limit: int = 60, 
     with `keep`, the best of those it keeps."""
     weight = _weights(terms, r, idx)
     total = sum(weight.values()) or 1.0
-    candidates = set()
-    for t in terms:
-        if t.startswith("w:"):
-            candidates.update(idx.text().postings.get(t[2:], ()))
-        elif t.startswith("s:"):
-            for seq in t[2:].split("|"):
-                candidates.update(_holding(idx, seq.split(" ")))
-        elif t.startswith("e:"):
-            candidates.update(_naming(idx, URIRef(t[2:])))
-        elif t.startswith("r:"):
-            for st in _relation_stems(r.relation):
-                candidates.update(idx.text().postings.get(st, ()))
+    candidates = _candidates(r, idx, terms)
     shares = {}
     for i in candidates:
         ev = Evidence(*idx.text().sentences[i][1])
@@ -364,6 +353,8 @@ def _eligible(rows: list[dict], r: Reading, plan: _Plan, idx: _Index) -> list[di
     around = [e for e in r.where_only if _has(idx, e, "rk:Place")]
     if around and r.kinds and set(r.kinds) <= _PLACE_KINDS:     # "Haitian departments": the places within Haiti
         rows = [row for row in rows if set(around) & _containers(idx, row["answer"])]
+    if r.beyond and r.kinds and set(r.kinds) <= _PLACE_KINDS:   # "neighbouring countries": not the report's own
+        rows = [row for row in rows if row["answer"] not in idx.report_places.get(str(row.get("report")), ())]
     found = [row for row in rows if _compatible(r.kinds, plan.answer_classes, row["answer"], idx)]
     if found or not r.kinds or not set(r.kinds) <= _narrower_organisations():
         return found
@@ -560,9 +551,55 @@ def _from_sentences(r: Reading, idx: _Index) -> tuple[list[Item], str]:
         if found:
             top = share if top is None else top
             rows += found
+    if not rows:    # a question of two clauses ("who monitors X and sends the warnings") may take two sentences
+        rows = _from_pairs(r, idx, terms, named)
     kept = [(row, score) for row, _, score in _rank(rows, terms, r, idx)]
     from kg.query.library import load_query
     return _items(kept, probe, plan, idx), load_query("ask/sentences").text   # the index is read with it and ask/mentions
+
+
+def _from_pairs(r: Reading, idx: _Index, terms: list[str], named) -> list[dict]:
+    """Rows for the entities of the asked kind named in the best two consecutive sentences of a report that
+    together carry at least MIN_SHARE of the question's terms (each must carry some)."""
+    weight = _weights(terms, r, idx)
+    total = sum(weight.values()) or 1.0
+    text = idx.text()
+    carried = {}
+    for i in _candidates(r, idx, terms):
+        ev = Evidence(*text.sentences[i][1])
+        carried[i] = _carried(terms, i, ev.text, ev.report, r, idx)
+    shares = {}
+    for i in carried:
+        j = i + 1
+        if j in carried and text.sentences[j][1][1] == text.sentences[i][1][1] and carried[i] - carried[j] \
+                and carried[j] - carried[i]:
+            shares[i] = sum(weight[t] for t in carried[i] | carried[j]) / total
+    rows = []
+    for i in sorted(shares, key=lambda i: (-shares[i], i)):
+        if shares[i] < MIN_SHARE or (rows and shares[i] < top - 1e-9):
+            break
+        found = named(i) + named(i + 1)
+        if found:
+            top = shares[i]
+            rows += found
+    return rows
+
+
+def _candidates(r: Reading, idx: _Index, terms: list[str]) -> set[int]:
+    """The sentences that carry any of the question's terms."""
+    out = set()
+    for t in terms:
+        if t.startswith("w:"):
+            out.update(idx.text().postings.get(t[2:], ()))
+        elif t.startswith("s:"):
+            for seq in t[2:].split("|"):
+                out.update(_holding(idx, seq.split(" ")))
+        elif t.startswith("e:"):
+            out.update(_naming(idx, URIRef(t[2:])))
+        elif t.startswith("r:"):
+            for st in _relation_stems(r.relation):
+                out.update(idx.text().postings.get(st, ()))
+    return out
 
 
 def _introduced(idx: _Index, i: int, most: int = 8) -> list[int]:
@@ -603,7 +640,11 @@ def _run(plan: _Plan, source, r: Reading | None = None, idx: _Index | None = Non
         if plan.query == "ask/results":
             rows += [{**found, **where} for found in text.results.get(i, ())]
         else:
-            rows += [{"answer": place, "label": idx.labels.get(place), **where} for place in text.places.get(i, ())]
+            acted = text.places.get(i, ())
+            # and the finer places the sentence names within them ("in the X and Y districts of Z governorate")
+            finer = sorted((p for p in text.mentions.get(i, ()) if p not in acted and set(acted) & _containers(idx, p)),
+                           key=str)
+            rows += [{"answer": place, "label": idx.labels.get(place), **where} for place in (*acted, *finer)]
     return rows, QueryResult(load_query(plan.query), {})
 
 

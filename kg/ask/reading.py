@@ -28,9 +28,10 @@ class Reading:
     years: list[str] = field(default_factory=list)
     where_only: list = field(default_factory=list)   # entities named as where something happens ("in Haiti")
     relations: list[str] = field(default_factory=list)   # every relation named, in order (the first is `relation`)
-    excluded: list = field(default_factory=list)     # entities the question sets aside ("apart from CERF")
+    excluded: list = field(default_factory=list)     # entities the question sets aside ("apart from Canada")
     synonyms: list[tuple] = field(default_factory=list)   # focus words read as any of their synonyms' stem sequences
     directions: dict = field(default_factory=dict)   # relation -> whether the named entity follows its word
+    beyond: bool = False             # asks for places beyond the report's own ("neighbouring countries")
 
 
 def read_question(question: str, source) -> Reading:
@@ -69,9 +70,9 @@ def read_question(question: str, source) -> Reading:
         if node not in entities:
             entities.append(node)
             if (start > 0 and toks[start - 1].lower() in _PLACE_PREPOSITIONS) or start in adjectives:
-                where_only.append(node)     # "funds WFP in Haiti", "Iraqi bodies": Haiti, Iraq are where, not who
+                where_only.append(node)     # "funds WFP in Haiti", "Malian bodies": Haiti, Mali are where, not who
             if any(j < start <= j + _phrase_at(low, j, words.exclusion) for j in cut):
-                excluded.append(node)       # "apart from CERF, who ...": not an answer, and not what is asked about
+                excluded.append(node)       # "apart from Canada, who ...": not an answer, and not what is asked about
     aside = {k for start, _, node in found if node in excluded for k in range(start, ends[start])}
     for j in cut:
         aside.update(range(j, j + _phrase_at(low, j, words.exclusion)))
@@ -139,6 +140,9 @@ def read_question(question: str, source) -> Reading:
             used.update(range(j, j + _phrase_at(low, j, words.origin)))
     if relation and kinds in (list(words.who), list(words.where)) and "rk:Place" not in kinds:
         kinds = list(words.relations[relation]["answers"])    # "who funds": governments too
+    beyond = [j for j in range(len(low)) if j not in taken and _phrase_at(low, j, words.beyond)]
+    for j in beyond:
+        used.update(range(j, j + _phrase_at(low, j, words.beyond)))
     focus, focus_words, years, synonyms = [], [], [], []
     for j in range(len(low)):       # "keeps watch": read as the words of its synonyms too (monitor)
         if j in used or j in taken:
@@ -159,7 +163,7 @@ def read_question(question: str, source) -> Reading:
             focus.append(s)
             focus_words.append(toks[j])
     return Reading(entities, themes, kinds, relation, after, focus, focus_words, years, where_only, relations,
-                   excluded, synonyms, directions)
+                   excluded, synonyms, directions, bool(beyond))
 
 
 _STOP_LEMMAS: dict = {}
@@ -221,8 +225,8 @@ _INITIALS: dict = {}
 
 def _by_initials(seq: tuple[str, ...], idx, words: Words) -> set:
     """Entities an acronym of the graph names whose letters are the initials of the capitalised words of `seq`
-    ("Palestine Red Crescent Society" -> PRCS), or those initials and a last one for a generic head the question
-    leaves out ("Palestine Red Crescent" -> PRCS: Society)."""
+    ("Kenya Red Cross Society" -> KRCS), or those initials and a last one for a generic head the question
+    leaves out ("Kenya Red Cross" -> KRCS: Society)."""
     if not (seq[0][:1].isupper() and seq[-1][:1].isupper()):
         return set()
     caps = [t for t in seq if t[:1].isupper() and t.lower() not in words.stopwords]
@@ -257,7 +261,7 @@ _DEMONYMS: dict = {}
 
 def _demonyms(idx, words: Words) -> dict:
     """Nationality adjective (lower case) -> the country the graph holds that it names: the gazetteer's demonyms,
-    and the endings of the words file on the country's name ("Honduran", "Sudanese", "Iraqi"), once per index."""
+    and the endings of the words file on the country's name ("Haitian", "Malian", "Kenyan"), once per index."""
     key = id(idx)
     if _DEMONYMS.get(key, (None,))[0] is not idx:
         from extract.relations import load_demonyms

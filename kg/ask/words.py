@@ -78,6 +78,7 @@ class Words:
     synonyms: tuple = ()        # (lemma sequence, the stem sequences a sentence may say it with), longest first
     name_heads: tuple = ()      # generic heads of organisation names a question may leave out ("Society")
     demonym_endings: tuple = () # endings that make a country's name its people's adjective ("an", "ese", "i")
+    beyond: tuple = ()          # lemma sequences asking for places beyond the report's own ("neighbouring")
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +96,7 @@ class WordsError(DataError):
 
 WORDS_FIELDS = {"kinds": [dict], "who": [str], "where": [str], "relations": dict, "stopwords": [str]}
 WORDS_OPTIONAL = {"exclusion": [str], "origin": [str], "synonyms": [[str]], "name_heads": [str],
-                  "demonym_endings": [str]}
+                  "demonym_endings": [str], "beyond": [str]}
 KIND_FIELDS = {"class": str, "words": [str]}
 RELATION_FIELDS = {"words": [str]}
 RELATION_OPTIONAL = {"passive": [str], "answers": [str], "label": str, "roles": [str]}
@@ -137,4 +138,5 @@ def _words(data: dict) -> Words:
     return Words(kinds, labels, tuple(data["who"]), tuple(data["where"]), relations,
                  frozenset(w.lower() for w in data["stopwords"]),
                  tuple(_lemmas(w) for w in data.get("exclusion", ())), tuple(_lemmas(w) for w in data.get("origin", ())),
-                 tuple(synonyms), tuple(data.get("name_heads", ())), tuple(data.get("demonym_endings", ())))
+                 tuple(synonyms), tuple(data.get("name_heads", ())), tuple(data.get("demonym_endings", ())),
+                 tuple(_lemmas(w) for w in data.get("beyond", ())))

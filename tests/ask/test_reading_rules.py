@@ -101,3 +101,10 @@ def test_lines_a_colon_introduces_are_read_with_it(graph):
     assert {"Canada", "Germany", "Japan"} <= set(labels(a))
     assert any(e.text.startswith("Canada, Colombia") for x in a.answers for e in x.evidence)
     assert a.selection["strategy"] == "sentences"
+
+
+def test_neighbouring_places_are_beyond_the_reports_own(graph):
+    # the Mali report's own country shares the crisis too; its neighbours are the others
+    assert labels(answer("Which countries share the Central Sahel school-closure crisis?", graph)) == ["Mali"]
+    a = answer("Which neighbouring countries share the Central Sahel school-closure crisis?", graph)
+    assert set(labels(a)) == {"Burkina Faso", "Niger"}
