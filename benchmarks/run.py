@@ -135,7 +135,7 @@ def child_rdflib_queries(out: str, per_query_s: float) -> dict:
     import warnings
 
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    from kg.dataset.load import load_graph
+    from kg.dataset.load import load_dataset
     from kg.query.library import QueryError, example_parameters, list_queries
     from kg.query.run import resolve, run_query
 
@@ -144,7 +144,7 @@ def child_rdflib_queries(out: str, per_query_s: float) -> dict:
     # a runaway rdflib query must not take the machine's memory: past this it fails with MemoryError
     resource.setrlimit(resource.RLIMIT_AS, (RDFLIB_MEMORY, RDFLIB_MEMORY))
     t0 = time.perf_counter()
-    ds = load_graph(Path(out))
+    ds = load_dataset(Path(out))
     load_s = time.perf_counter() - t0
 
     class Stop(BaseException):
@@ -337,7 +337,7 @@ def bench_queries(table: Table, out: Path, n_reports: int, rdflib_timeout: float
         table.add("query library", "no queries/*.rq found", "", None, "TODO: needs the query library")
         return []
     rd, _, _ = run_child(["rdflib-queries", str(out), str(rdflib_timeout)], timeout=rdflib_timeout * 20 + 300)
-    table.add(f"rdflib: load the same dataset (`kg.query.load_graph`: parse + entailments)", f"{rd['load_s']:.1f} s", "")
+    table.add(f"rdflib: load the same dataset (`kg.dataset.load.load_dataset`: parse + entailments)", f"{rd['load_s']:.1f} s", "")
     rows, fast = [], []
     for q in rd["queries"]:
         t_mem, n = median_query_s(memory, q["text"])

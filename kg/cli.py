@@ -108,7 +108,7 @@ def _build_progress(out: Path):
 @app.command()
 def pages(out: Path = out_option):
     """Write the offline pages (index, partnerships, outcomes-SDGs, places, report, entities) for out/."""
-    from kg.eval import load_dataset
+    from kg.dataset.load import load_dataset
     from kg.pages.write import write_pages
 
     with _errors():

@@ -29,10 +29,22 @@ def class_of(kind: str) -> URIRef:
 
 
 def entity_kind(codes: set[str]) -> str:
-    """One kind for an entity with several classes: a donor country counts as a donor government."""
-    if "donor_government" in codes:
+    """One kind for an entity with several kind codes: the most specific (a code whose class is a superclass of
+    another's, as the entailments add them, does not count), and a donor country counts as a donor government."""
+    broader = broader_kinds()
+    specific = {c for c in codes if not any(c in broader.get(o, ()) for o in codes)} or set(codes)
+    if "donor_government" in specific:
         return "donor_government"
-    return sorted(codes)[0]
+    return sorted(specific)[0]
+
+
+@lru_cache(maxsize=1)
+def broader_kinds() -> dict[str, frozenset]:
+    """Kind code -> the kind codes of its class's superclasses (rdfs:subClassOf, transitively)."""
+    onto = load_ontology()
+    code_of = {cls: code for code, cls in kind_classes().items()}
+    return {code: frozenset(code_of[s] for s in onto.transitive_objects(cls, RDFS.subClassOf) if s in code_of and s != cls)
+            for code, cls in kind_classes().items()}
 
 
 @lru_cache(maxsize=1)

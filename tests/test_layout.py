@@ -84,3 +84,16 @@ def test_kg_is_packages_that_read_as_the_pipeline():
     assert top == ["__init__.py", "cli.py", "namespace.py", "ontology.py"], top
     stages = sorted(p.name for p in (ROOT / "kg").iterdir() if (p / "__init__.py").is_file())
     assert stages == ["ask", "build", "dataset", "eval", "pages", "push", "query", "serve"], stages
+
+
+def test_one_reader_of_query_files_and_no_library_code_writes_tests():
+    """queries/*.rq are read (headers and all) by kg.query.library alone; no library code writes tests/golden or
+    looks for the development material outside the project."""
+    wrong = []
+    for name, path in modules().items():
+        text = path.read_text(encoding="utf-8")
+        if name != "kg.query.library" and ('"*.rq"' in text or ".rq\")" in text):
+            wrong.append(f"{path}: reads .rq files")
+        if '"golden"' in text or "../shared" in text or '"shared"' in text:
+            wrong.append(f"{path}: names tests/golden or ../shared")
+    assert not wrong, wrong

@@ -80,7 +80,7 @@ def test_the_gazetteer_matcher_never_crashes_and_keeps_offsets(extractor, text):
 @given(st.text(max_size=120))
 def test_kg_ask_never_crashes_and_never_changes_the_graph(out_dir, text):
     from kg.ask.answer import answer
-    from kg.dataset.load import load_graph
+    from kg.dataset.load import load_dataset
 
     graph = _graph(out_dir)
     size = len(graph)
@@ -93,10 +93,10 @@ _GRAPHS: dict = {}
 
 
 def _graph(out_dir):
-    from kg.dataset.load import load_graph
+    from kg.dataset.load import load_dataset
 
     if out_dir not in _GRAPHS:
-        _GRAPHS[out_dir] = load_graph(out_dir)
+        _GRAPHS[out_dir] = load_dataset(out_dir)
     return _GRAPHS[out_dir]
 
 

@@ -165,9 +165,6 @@ def _build_index(source) -> _Index:
         classes[node].add(cls)
         if code is not None:
             codes[node][cls] = str(code)
-    supers = defaultdict(set)
-    for sub, sup in run_query("ask/superclasses", source).rows:
-        supers[sub].add(sup)
     for node, n in goals.items():
         for name in (f"SDG {n}", f"SDG-{n}", f"SDG{n}", f"Goal {n}", f"SDG goal {n}"):
             names[name].add(node)
@@ -184,11 +181,7 @@ def _build_index(source) -> _Index:
         for key in entity_keys:
             if key in keys:
                 names.setdefault(alias, set()).add(keys[key])
-    kinds = {}
-    for node, by_class in codes.items():
-        specific = {c for c in by_class if not any(c in supers.get(o, ()) for o in by_class if o != c)}
-        found = {by_class[c] for c in specific} if specific else set(by_class.values())
-        kinds[node] = entity_kind(found)
+    kinds = {node: entity_kind(set(by_class.values())) for node, by_class in codes.items()}
     curies = {node: {_curie(c) for c in cs} for node, cs in classes.items()}
     report_places, within = defaultdict(set), defaultdict(set)
     for report, place, up in run_query("ask/geography", source).rows:

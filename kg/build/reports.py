@@ -31,6 +31,7 @@ class Build:
     cache_keys: dict[str, str] = field(default_factory=dict)   # report slug -> cache key
     reused: int = 0                                            # reports taken from the cache
     fresh: set[str] = field(default_factory=set)               # slugs analysed in this build
+    pipeline: str = ""                                         # the pipeline version that made the records
     phases: dict[str, float] = field(default_factory=dict)     # seconds of each step: extraction, graph, validation
 
 
@@ -117,7 +118,7 @@ def build(paths: list[Path] | None = None, extractor: Extractor | None = None, p
     t3 = time.perf_counter()
     return Build(records, ds, conformance, t3 - t0, count_kinds(ds),
                  cache_keys={r.slug: keys[f] for f, r in zip(files, records)}, reused=len(files) - len(todo),
-                 fresh={found[f].slug for f in todo},
+                 fresh={found[f].slug for f in todo}, pipeline=version,
                  phases={"extraction": t1 - t0, "graph": t2 - t1, "validation": t3 - t2})
 
 
@@ -164,5 +165,6 @@ def summary(b: Build) -> dict:
         "seconds": round(b.seconds, 2),
         "reports_from_cache": b.reused,
         "cache_keys": sorted(b.cache_keys.values()),
+        "pipeline": b.pipeline,
         "model": b.records[0].model if b.records else "",
     }

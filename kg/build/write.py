@@ -11,13 +11,14 @@ from pathlib import Path
 from extract.records import ReportRecord
 from kg.build.output import JSONLD_FILE, staged_output, write_jsonld
 from kg.build.reports import Build, summary
+from kg.dataset.load import complete_dataset, copy_dataset
+from kg.dataset.store import dataset_quads, write_store
+from kg.pages.write import write_pages
 
 
 def write_build(b: Build, out_dir: Path) -> Path:
     """Write graph.trig, graph.ttl, candidates.tsv, summary.json, the pages and the Oxigraph store (store/) into
     out_dir, atomically: the new folder lands with its store made, so `kg serve` and `kg query` only open it."""
-    from kg.dataset.store import dataset_quads, write_store
-
     with staged_output(Path(out_dir)) as stage:
         quads = dataset_quads(b.dataset)
         write_graph_files(quads, stage)
@@ -27,10 +28,10 @@ def write_build(b: Build, out_dir: Path) -> Path:
         (stage / "summary.json").write_text(json.dumps(summary(b), indent=2) + "\n", encoding="utf-8")
         write_cache(b, stage / "cache")
         write_texts(b.records, stage / "text")
-        from kg.pages.write import write_pages
-
-        write_pages(b.dataset, stage, b.conformance)
-        write_store(stage, b.dataset, quads)  # last: its stamp names graph.trig and candidates.tsv as written above
+        # what every reader sees (kg.dataset.load.load_dataset), made from the build's own graphs, not read back
+        served = complete_dataset(copy_dataset(b.dataset), stage / "candidates.tsv")
+        write_pages(served, stage, b.conformance)
+        write_store(stage, served)  # last: its stamp names graph.trig and candidates.tsv as written above
     return Path(out_dir)
 
 

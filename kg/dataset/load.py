@@ -1,4 +1,4 @@
-"""Turn a built output folder into the one dataset every reader uses: the report graphs, the candidates, the ontology and the entailments."""
+"""Turn a build into the one dataset every reader uses: its report graphs, the candidates, the ontology and the entailments."""
 from __future__ import annotations
 
 import csv
@@ -17,13 +17,12 @@ CANDIDATES = mint_iri("id", "candidate")         # the scheme (and named graph) 
 ONTOLOGY_GRAPH = mint_iri("ontology")             # the ontology, loaded beside the reports
 
 
-def load_graph(out_dir: Path, reports: list[str] | None = None, reason: bool = True) -> Dataset:
-    """The built graph of `out_dir` (graph.trig), its candidates and the ontology, with entailments materialised.
+def load_dataset(out_dir: Path, reports: list[str] | None = None, reason: bool = True) -> Dataset:
+    """The one dataset every reader uses (query, ask, pages, eval, serve, push): the built graph of `out_dir`
+    (graph.trig) with the ontology and candidates graphs and, unless `reason` is False, their entailments.
 
     `reports` keeps only the named graphs of those report slugs (and the candidates first seen in them).
     """
-    from kg.dataset.reasoning import materialise
-
     out_dir = Path(out_dir)
     path = out_dir / "graph.trig"
     if not path.is_file():
@@ -38,16 +37,35 @@ def load_graph(out_dir: Path, reports: list[str] | None = None, reason: bool = T
         for ctx in list(ds.graphs()):
             if ctx.identifier not in keep and len(ctx):
                 ds.remove_graph(ctx)
+    return complete_dataset(ds, out_dir / "candidates.tsv", reports, reason)
+
+
+def complete_dataset(ds: Dataset, candidates: Path, reports: list[str] | None = None, reason: bool = True) -> Dataset:
+    """Add to a dataset of report graphs what every reader sees beside them, in place: the ontology graph, the
+    candidates graph (from candidates.tsv) and, with `reason`, each graph's entailments. `kg build` calls this
+    on its own dataset, `load_dataset` on graph.trig read back: the pages and the store get the same contents."""
+    from kg.dataset.reasoning import materialise
+
     for prefix, ns in PREFIXES.items():
         ds.bind(prefix, ns)
     onto = ds.graph(ONTOLOGY_GRAPH)
     for t in load_ontology():
         onto.add(t)
-    _add_candidates(ds, out_dir / "candidates.tsv", reports)
+    _add_candidates(ds, Path(candidates), reports)
     if reason:
         with _quiet_rdflib():
             materialise(ds)
     return ds
+
+
+def copy_dataset(ds: Dataset) -> Dataset:
+    """A new union-default Dataset with the same named graphs (a build keeps its own dataset as it was read)."""
+    out = Dataset(default_union=True)
+    for ctx in ds.graphs():
+        if len(ctx):
+            g = out.graph(ctx.identifier)
+            g.addN((s, p, o, g) for s, p, o in ctx)
+    return out
 
 
 def _add_candidates(ds: Dataset, path: Path, reports: list[str] | None) -> None:

@@ -13,10 +13,10 @@ from extract.errors import KGError
 from kg.build.output import replace_folder
 
 GRAPH_FILE = "graph.trig"
-INPUT_FILES = (GRAPH_FILE, "candidates.tsv")  # what load_graph reads from the output folder
+INPUT_FILES = (GRAPH_FILE, "candidates.tsv")  # what load_dataset reads from the output folder
 STORE_DIR = "store"
 DB_DIR = "oxigraph"  # the RocksDB folder inside out/store/
-STAMP_FILE = "source.json"  # which inputs, rules and pyoxigraph made the store
+STAMP_FILE = "source.json"  # which inputs, pipeline, loader and pyoxigraph made the store
 LAYOUT = 3  # bump when what the store holds changes shape, so old stores are reloaded
 
 
@@ -29,9 +29,9 @@ def store_path(out_dir: Path) -> Path:
     return Path(out_dir) / STORE_DIR / DB_DIR
 
 
-def _rules_digest() -> str:
-    """A digest of what turns graph.trig into the queried dataset: the ontology, and the code of the loader
-    package (kg/dataset/) with the kg modules it reads the vocabulary and IRIs from."""
+def loader_digest() -> str:
+    """A digest of what turns graph.trig into the one dataset: the ontology, and the code of the loader package
+    (kg/dataset/) with the kg modules it reads the vocabulary and IRIs from."""
     import kg.build.iris
     import kg.dataset
     import kg.namespace
@@ -46,7 +46,17 @@ def _rules_digest() -> str:
     return h.hexdigest()[:16]
 
 
+def _built_pipeline(out_dir: Path) -> str | None:
+    """The pipeline version the build in out_dir was made with (its summary.json), if it says."""
+    try:
+        return json.loads((Path(out_dir) / "summary.json").read_text(encoding="utf-8")).get("pipeline")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def _source_stamp(out_dir: Path) -> dict:
+    """What a store is made from: the build's input files (by identity), the pipeline version that built them,
+    the loader's digest and pyoxigraph's version. A store whose stamp differs is made again."""
     import pyoxigraph
 
     files = {}
@@ -55,7 +65,8 @@ def _source_stamp(out_dir: Path) -> dict:
         if f.is_file():
             st = f.stat()
             files[name] = [st.st_size, st.st_mtime_ns]
-    return {"files": files, "rules": _rules_digest(), "pyoxigraph": pyoxigraph.__version__, "layout": LAYOUT}
+    return {"files": files, "pipeline": _built_pipeline(out_dir), "loader": loader_digest(),
+            "pyoxigraph": pyoxigraph.__version__, "layout": LAYOUT}
 
 
 def build_stamp(out_dir: Path) -> tuple | None:
@@ -140,48 +151,29 @@ def dataset_quads(dataset) -> list:
     return oxigraph_quads((g.identifier, g) for g in dataset.graphs())
 
 
-def _served_quads(out_dir: Path, dataset=None, quads: list | None = None) -> list:
-    """The quads `kg.dataset.load.load_graph(out_dir)` gives, as pyoxigraph quads.
+def _served_quads(out_dir: Path, dataset=None) -> list:
+    """The quads of the one dataset (`kg.dataset.load.load_dataset(out_dir)`), as pyoxigraph quads.
 
-    Given `dataset` (the build's own rdflib Dataset, the one written to out_dir/graph.trig; `quads`, the same
-    as pyoxigraph quads if the caller has them), graph.trig is not read back: only what load_graph adds to
-    the build's quads (the ontology graph, the candidates graph and each graph's entailments, by the same
-    functions) is made here. Without it, graph.trig is read by load_graph itself.
+    `kg build` passes the dataset it made (its own report graphs completed by `complete_dataset`, the same
+    contents), so graph.trig is not read back; without it, graph.trig is read by load_dataset itself.
     """
-    import pyoxigraph
-
-    from kg.dataset.load import CANDIDATES, ONTOLOGY_GRAPH, _add_candidates, load_graph
+    from kg.dataset.load import load_dataset
     from kg.query.library import QueryError
 
     if dataset is None:
         with warnings.catch_warnings():  # rdflib's TriG parser calls its own deprecated API
             warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"rdflib\.")
             try:
-                return dataset_quads(load_graph(out_dir))
+                dataset = load_dataset(out_dir)
             except QueryError as exc:  # one line, though a parser's message may span several
                 raise StoreError(" ".join(str(exc).split())) from None
-
-    from rdflib import Dataset
-
-    from kg.ontology import load_ontology
-    from kg.dataset.reasoning import entailments, load_rules
-
-    rules = load_rules()
-    candidates = Dataset()
-    try:
-        _add_candidates(candidates, Path(out_dir) / "candidates.tsv", None)
-    except QueryError as exc:
-        raise StoreError(str(exc)) from None
-    graphs = [(ONTOLOGY_GRAPH, load_ontology()), (CANDIDATES, candidates.graph(CANDIDATES))]
-    added = graphs + [(name, entailments(graph, rules)) for name, graph in graphs]
-    added += [(g.identifier, entailments(g, rules)) for g in dataset.graphs() if len(g)]
-    return (dataset_quads(dataset) if quads is None else list(quads)) + oxigraph_quads(added)
+    return dataset_quads(dataset)
 
 
-def write_store(out_dir: Path, dataset=None, quads: list | None = None) -> Path:
+def write_store(out_dir: Path, dataset=None) -> Path:
     """(Re)make out/store/ from the build in out_dir, swapped in with one rename; return the RocksDB folder.
 
-    `kg build` passes its dataset (and its quads) so that nothing is read back (see `_served_quads`).
+    `kg build` passes the one dataset it made, so that nothing is read back (see `_served_quads`).
     """
     import pyoxigraph
 
@@ -194,7 +186,7 @@ def write_store(out_dir: Path, dataset=None, quads: list | None = None) -> Path:
     except OSError as exc:
         raise StoreError(f"{out_dir}: cannot write the store here ({exc.strerror})") from None
     try:
-        quads = _served_quads(out_dir, dataset, quads)
+        quads = _served_quads(out_dir, dataset)
         store = pyoxigraph.Store(str(stage / DB_DIR))
         store.bulk_extend(_with_union(quads))
         del quads
@@ -212,7 +204,7 @@ def write_store(out_dir: Path, dataset=None, quads: list | None = None) -> Path:
 def load_store(out_dir: Path, in_memory: bool = False):
     """A read-only pyoxigraph Store of the build in out_dir, making out/store/ first if it is missing or stale.
 
-    The store holds the dataset `kg query` answers from (`kg.query.load_graph`: each report's named
+    The store holds the dataset `kg query` answers from (`kg.dataset.load.load_dataset`: each report's named
     graph with its entailments, the ontology graph, the candidates graph) and, in the default graph,
     their union with each triple once: a query without GRAPH sees everything and gets the rows rdflib's
     union default graph gives. (Oxigraph's `use_default_graph_as_union` keeps a triple once per graph

@@ -7,6 +7,7 @@ from pathlib import Path
 from rdflib import Dataset
 
 from kg.build.iris import report_iri
+from kg.dataset.load import load_dataset
 from kg.eval.entities import EntityEval, evaluate_entities, graph_entities, load_gold_entities
 from kg.eval.gold import DEFAULT_FOLDER, PROJECT_GOLD, gold_folders, report_of
 from kg.eval.questions import QuestionEval, evaluate_questions
@@ -16,7 +17,7 @@ from kg.eval.scoring import EvalError, Score, read_gold_tsv
 from kg.eval.sdgs import SdgEval, evaluate_sdgs
 
 __all__ = ["EvalError", "Evaluation", "Score", "evaluate", "evaluate_all", "evaluate_entities", "graph_entities",
-           "load_dataset", "load_gold_entities", "read_gold_tsv"]
+           "load_gold_entities", "read_gold_tsv"]
 
 
 @dataclass
@@ -36,19 +37,6 @@ class EvaluationSet:
 
     evaluations: list[Evaluation] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)      # (folder, report slug)
-
-
-def load_dataset(out_dir: Path) -> Dataset:
-    """The built graph of out_dir (graph.trig) as it was written, without entailments."""
-    path = Path(out_dir) / "graph.trig"
-    if not path.is_file():
-        raise EvalError(f"{path}: no built graph; run `kg build` first (or pass --out DIR)")
-    ds = Dataset()
-    try:
-        ds.parse(path, format="trig")
-    except Exception as exc:      # rdflib raises many parser error types
-        raise EvalError(f"{path}: cannot read the graph ({exc}); rebuild it with `kg build`") from None
-    return ds
 
 
 def built_reports(ds: Dataset) -> list[str]:

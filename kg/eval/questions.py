@@ -46,10 +46,10 @@ def score_item(item: dict, labels: list[str]) -> QuestionResult:
 def evaluate_questions(out_dir: Path, path: Path, slug: str) -> QuestionEval:
     """Ask every question of questions.json over the report's graph (as `kg ask` loads it) and score the answers."""
     from kg.ask.answer import answer
-    from kg.dataset.load import load_graph
+    from kg.dataset.load import load_dataset
 
     items = load_questions(path)["items"]
-    dataset = load_graph(out_dir, [slug])
+    dataset = load_dataset(out_dir, [slug])
     result = QuestionEval()
     for item in items:
         a = answer(item["q"], dataset)

@@ -6,8 +6,10 @@ from pathlib import Path
 
 from rdflib import Dataset, Graph
 
-from kg.pages.networks import build_entity_network, build_partnership_network, build_places_network, build_sdg_network, write_gexf, write_graphml
-from kg.pages.render import _numeric_code, render_entity, render_index, render_outcomes_sdgs, render_partnerships, render_places, render_report, render_search_index, render_world_atlas
+from kg.pages.networks import (build_entity_network, build_partnership_network, build_places_network,
+                               build_sdg_network, write_gexf, write_graphml)
+from kg.pages.render import (_numeric_code, render_entity, render_index, render_outcomes_sdgs, render_partnerships,
+                             render_places, render_report, render_search_index, render_world_atlas)
 from kg.pages.site import ASSETS, PageError, build_site, entity_filename
 
 VIS_FILES = ("vis-network/vis-network.min.js", "vis-network/vis-network.css", "topojson-client/topojson-client.min.js")

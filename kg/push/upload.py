@@ -1,8 +1,8 @@
 """Push the dataset `kg serve` answers from into an external SPARQL store, graph by graph, each one counted back.
 
-What is pushed is what the endpoint serves (`kg.dataset.store.load_store`, made by `kg.dataset.load.load_graph`): each
+What is pushed is what the endpoint serves (`kg.dataset.store.load_store`, made by `kg.dataset.load.load_dataset`): each
 report's named graph with its entailments, the ontology graph and the candidates graph; `asserted_only`
-sends what `load_graph(reason=False)` reads instead. A graph is replaced, never added to: the first
+sends what `load_dataset(reason=False)` reads instead. A graph is replaced, never added to: the first
 request replaces it (Graph Store `PUT`, or `DROP SILENT GRAPH` + `INSERT DATA`), later chunks add to it,
 so running a push again converges. A push succeeds only when a COUNT query per graph shows the store
 holds every triple sent."""
@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
-from kg.push.endpoints import Endpoints, GSP_UNSUPPORTED, PushError, PushHttpError, TIMEOUT_S, _client, _request, _select, find_endpoints
+from kg.push.endpoints import (Endpoints, GSP_UNSUPPORTED, PushError, PushHttpError, TIMEOUT_S, _client, _request,
+                               _select, find_endpoints)
 
 # Triples per request, by method. A Graph Store request is parsed as a stream (Virtuoso takes 10,000+
 # triples in one PUT); Virtuoso compiles an INSERT DATA into SQL and refuses one of 2,000 triples.
@@ -33,11 +34,11 @@ def load_push_graphs(out_dir: Path, asserted_only: bool = False) -> dict[str, li
     import pyoxigraph as ox
 
     if asserted_only:
-        from kg.dataset.load import load_graph
+        from kg.dataset.load import load_dataset
         from kg.query.library import QueryError
 
         try:
-            ds = load_graph(out_dir, reason=False)
+            ds = load_dataset(out_dir, reason=False)
         except QueryError as exc:
             raise PushError(str(exc)) from None
         quads = ox.parse(ds.serialize(format="nquads", encoding="utf-8"), format=ox.RdfFormat.N_QUADS)

@@ -1,7 +1,7 @@
 """Turn a named query or SPARQL text into results over the built graph, parameters bound safely.
 
 Two engines answer the same queries with the same rows: the Oxigraph store kept in out/store/ (`kg query`
-and `kg ask` open it in milliseconds, whatever the corpus size) and an rdflib Dataset from `load_graph`
+and `kg ask` open it in milliseconds, whatever the corpus size) and an rdflib Dataset from `load_dataset`
 (the golden files, and library callers that hold a graph in memory)."""
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Serve a built output folder over HTTP: a read-only SPARQL 1.1 Protocol endpoint at /sparql, the pages, a query page."""
 from __future__ import annotations
 
+import functools
 import json
 import mimetypes
 import os
@@ -407,20 +408,12 @@ class SparqlServer(ThreadingHTTPServer):
         self.endpoint.close()
 
 
+@functools.lru_cache(maxsize=1)
 def load_query_library() -> list[dict]:
-    """The named queries of queries/*.rq as {name, question, sparql}, for the query page."""
-    from extract.resources import data_path
+    """The named queries of queries/*.rq as {name, question, sparql}, for the query page (read by kg.query.library)."""
+    from kg.query.library import list_queries
 
-    try:
-        folder = data_path("queries")
-    except FileNotFoundError:
-        return []
-    items = []
-    for f in sorted(folder.glob("*.rq")):
-        text = f.read_text(encoding="utf-8")
-        first = text.splitlines()[0] if text else ""
-        items.append({"name": f.stem, "question": first.lstrip("#").strip(), "sparql": text})
-    return items
+    return [{"name": q.name, "question": q.question, "sparql": q.text} for q in list_queries()]
 
 
 def make_server(out_dir: Path, host: str = "127.0.0.1", port: int = 7878, timeout_s: float = 10,

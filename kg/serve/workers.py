@@ -6,6 +6,7 @@ import queue
 import threading
 import time
 from pathlib import Path
+from kg.query.library import query_prefixes
 
 from extract.errors import KGError
 from kg.serve.guard import QueryRejected, check_query, close_network
@@ -16,13 +17,6 @@ WORKER_MEMORY = 4 * 1024 ** 3  # address-space cap per query worker (its copy of
 
 class ServeError(KGError, OSError):
     """The endpoint cannot start: no built graph, or the address is in use."""
-
-
-def query_prefixes() -> dict[str, str]:
-    """The prefixes `kg query` predeclares, predeclared here the same way (one definition, in kg.query.library)."""
-    from kg.query.library import query_prefixes as prefixes
-
-    return prefixes()
 
 
 class _Capped:

@@ -11,7 +11,7 @@ from kg.ask.answer import answer
 from kg.ask.reading import read_question
 from kg.ask.render import render_answer
 from kg.ask.words import stem
-from kg.dataset.load import load_graph
+from kg.dataset.load import load_dataset
 from kg.query.run import open_store
 from tests.conftest import EVAL, HAITI, MALI, ROOT
 
@@ -58,7 +58,7 @@ def graph(out_dir):
 
 @pytest.fixture(scope="module")
 def rdflib_graph(out_dir):
-    return load_graph(out_dir)
+    return load_dataset(out_dir)
 
 
 def _norm(s: str) -> str:

@@ -11,7 +11,7 @@ from kg.ask.answer import COUNTERPARTS, answer
 from kg.ask.reading import read_question
 from kg.ask.render import render_answer
 from kg.ask.words import lemma
-from kg.dataset.load import load_graph
+from kg.dataset.load import load_dataset
 from kg.query.formats import format_results
 from kg.query.run import open_store, run_query
 from tests.conftest import ROOT
@@ -25,7 +25,7 @@ def store(out_dir):
 
 @pytest.fixture(scope="module")
 def rdflib_graph(out_dir):
-    return load_graph(out_dir)
+    return load_dataset(out_dir)
 
 
 def kg(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:

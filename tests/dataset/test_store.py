@@ -8,7 +8,7 @@ import pytest
 
 from kg.dataset.store import STAMP_FILE, STORE_DIR, StoreError, load_store, store_is_fresh
 
-# kg.query.load_graph reads graph.trig with rdflib's TriG parser, which uses rdflib's own deprecated API
+# kg.dataset.load.load_dataset reads graph.trig with rdflib's TriG parser, which uses rdflib's own deprecated API
 pytestmark = pytest.mark.filterwarnings(r"ignore::DeprecationWarning:rdflib\.")
 
 
@@ -22,10 +22,10 @@ def folder(out_dir, tmp_path):
 def test_store_holds_what_kg_query_reads_and_its_union(folder, records):
     import pyoxigraph as ox
 
-    from kg.dataset.load import load_graph
+    from kg.dataset.load import load_dataset
 
     store = load_store(folder)
-    reference = load_graph(folder)
+    reference = load_dataset(folder)
     graphs = [g for g in reference.graphs() if len(g)]
     for g in graphs:
         assert len(list(store.quads_for_pattern(None, None, None, ox.NamedNode(str(g.identifier))))) == len(g)
@@ -50,7 +50,7 @@ def test_the_build_writes_the_store_load_graph_defines(out_dir, tmp_path):
 
     for name in ("graph.trig", "candidates.tsv"):
         shutil.copy2(out_dir / name, tmp_path / name)
-    write_store(tmp_path)  # no dataset given: kg.query.load_graph reads graph.trig
+    write_store(tmp_path)  # no dataset given: kg.dataset.load.load_dataset reads graph.trig
     built, reread = (ox.Dataset(ox.Store.read_only(str(store_path(f)))) for f in (out_dir, tmp_path))
     for d in (built, reread):  # the ontology's lists are blank nodes, named afresh by each load
         d.canonicalize(ox.CanonicalizationAlgorithm.UNSTABLE)

@@ -9,7 +9,8 @@ from rdflib import Literal
 from extract.records import SdgLink, Theme, ThemeTie
 from extract.resources import data_path
 from extract.themes import THEMES_FILE, ThemeError, load_themes, outcome_spans, themes_in
-from kg.eval.sdgs import evaluate_sdgs, load_gold_relations, record_link_rows, record_tie_rows, render_matrix, score_sdgs
+from kg.eval.sdgs import (evaluate_sdgs, load_gold_relations, record_link_rows, record_tie_rows, render_matrix,
+                          score_sdgs)
 from kg.build.iris import entity_iri, report_iri
 from kg.namespace import RK
 from tests.conftest import EVAL, HAITI, MALI

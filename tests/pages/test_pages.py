@@ -11,7 +11,8 @@ import pytest
 from rdflib import RDFS, Dataset, Literal, URIRef
 
 from kg.build.iris import entity_iri
-from kg.pages.networks import build_entity_network, build_partnership_network, build_places_network, build_sdg_network, load_centroids, write_gexf, write_graphml
+from kg.pages.networks import (build_entity_network, build_partnership_network, build_places_network,
+                               build_sdg_network, load_centroids, write_gexf, write_graphml)
 from kg.pages.site import entity_filename, entity_href
 from kg.pages.write import write_pages
 

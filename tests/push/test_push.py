@@ -90,9 +90,9 @@ def oxigraph(tmp_path):
 @pytest.fixture(scope="module")
 def local(out_dir):
     """The dataset `kg query` reads (reports with entailments, ontology, candidates): what push sends."""
-    from kg.dataset.load import load_graph
+    from kg.dataset.load import load_dataset
 
-    return load_graph(out_dir)
+    return load_dataset(out_dir)
 
 
 def graph_counts(ds) -> dict[str, int]:
@@ -174,9 +174,9 @@ def test_push_to_a_server_root_sends_what_is_served_and_answers_as_kg_query(oxig
 
 
 def test_asserted_only_sends_what_was_read_and_check_sees_what_is_missing(oxigraph, out_dir, local):
-    from kg.dataset.load import load_graph
+    from kg.dataset.load import load_dataset
 
-    asserted = graph_counts(load_graph(out_dir, reason=False))
+    asserted = graph_counts(load_dataset(out_dir, reason=False))
     pushed = push(out_dir, oxigraph + "/store", asserted_only=True)
     assert {p.graph: p.triples for p in pushed} == asserted
     assert remote_counts(oxigraph + "/query", asserted) == asserted

@@ -58,9 +58,9 @@ def virtuoso(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def local(out_dir):
-    from kg.dataset.load import load_graph
+    from kg.dataset.load import load_dataset
 
-    return load_graph(out_dir)
+    return load_dataset(out_dir)
 
 
 def test_cli_push_to_the_server_root_with_digest_answers_as_kg_query(virtuoso, out_dir, local):

@@ -11,7 +11,7 @@ from rdflib import RDF, Dataset, URIRef
 
 from kg.build.iris import entity_iri
 from kg.namespace import RK
-from kg.dataset.load import load_graph
+from kg.dataset.load import load_dataset
 from kg.query.formats import format_results
 from kg.query.library import QueryError, example_parameters, list_queries, load_query
 from kg.query.run import resolve, run_query
@@ -24,12 +24,12 @@ HOSTILE = ['"} DROP ALL; SELECT * {', "UNICEF\" } ; DELETE WHERE { ?s ?p ?o } #"
 
 @pytest.fixture(scope="module")
 def graph(out_dir):
-    return load_graph(out_dir)
+    return load_dataset(out_dir)
 
 
 @pytest.fixture(scope="module")
 def mali(out_dir):
-    return load_graph(out_dir, reports=[MALI])
+    return load_dataset(out_dir, reports=[MALI])
 
 
 def kg(*args: str) -> subprocess.CompletedProcess:
@@ -172,7 +172,7 @@ def test_rules_come_from_the_ontology_not_from_code():
 def test_materialising_is_idempotent_and_fast(out_dir):
     import time
     from kg.dataset.reasoning import materialise
-    ds = load_graph(out_dir, reason=False)
+    ds = load_dataset(out_dir, reason=False)
     t = time.perf_counter()
     added = materialise(ds)
     seconds = time.perf_counter() - t

@@ -44,9 +44,9 @@ def server(out_dir):
 @pytest.fixture(scope="module")
 def local(out_dir):
     """The dataset `kg query` answers from, with rdflib: the reference the endpoint must agree with."""
-    from kg.dataset.load import load_graph
+    from kg.dataset.load import load_dataset
 
-    return load_graph(out_dir)
+    return load_dataset(out_dir)
 
 
 def wrapper(url: str, query: str, fmt) -> SPARQLWrapper:
@@ -347,7 +347,7 @@ def test_tsv_is_sparql_11_tsv(server):
 
 def test_prefixes_are_predeclared_as_kg_query_predeclares(server, out_dir):
     """A query without PREFIX lines: each prefix the endpoint predeclares expands as `kg query` expands it."""
-    from kg.serve.workers import query_prefixes
+    from kg.query.library import query_prefixes
 
     prefixes = sorted(query_prefixes())
     assert {"rk", "rdf", "rdfs", "xsd", "skos", "sdg", "id"} <= set(prefixes)
