@@ -6,9 +6,9 @@ import queue
 import threading
 import time
 from pathlib import Path
-from kg.query.library import query_prefixes
 
 from extract.errors import KGError
+from kg.query.library import query_prefixes
 from kg.serve.guard import QueryRejected, check_query, close_network
 from kg.serve.negotiation import GRAPH_TYPES, SOLUTION_TYPES, _content_type
 
