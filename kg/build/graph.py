@@ -253,42 +253,32 @@ def _add_themes(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
         g.add((node, RK.inReport, report_iri(record.slug)))
     mentioned = {m.key for m in record.mentions}
     for link in record.sdg_links:
-        o, sdg = entity_iri(link.outcome), entity_iri(link.sdg)
-        if link.sdg not in mentioned and link.sdg in record.entities:
-            # an SDG the report never names: described here, its evidence is the sentences that serve it
-            _describe_entity(g, sdg, record.entities[link.sdg])
-            for s in link.sentences:
-                g.add((sdg, RK.mentionedIn, sentence_iris[s]))
         node = _node(record, "outcome-sdg", f"{link.outcome.rsplit('/', 1)[-1]}-{link.sdg.rsplit('/', 1)[-1]}")
-        g.add((node, RDF.type, RK.SdgContribution))
-        g.add((node, RK.outcome, o))
-        g.add((node, RK.sdg, sdg))
-        g.add((node, RK.weight, Literal(Decimal(str(round(link.weight, 4))), datatype=XSD.decimal)))
-        g.add((node, RK.stated, Literal(link.stated)))
-        g.add((node, RK.inReport, report_iri(record.slug)))
-        for t in link.themes:
-            g.add((node, RK.theme, entity_iri(t)))
-        for s in link.sentences:
-            g.add((node, RK.evidence, sentence_iris[s]))
-        g.add((o, RK.contributesTo, sdg))
+        _add_sdg_link(g, record, link, node, RK.outcome, sentence_iris, mentioned)
+        g.add((entity_iri(link.outcome), RK.contributesTo, entity_iri(link.sdg)))
     for link in record.programme_sdgs:        # a programme serves an SDG through the themes of its sentences
-        p, sdg = entity_iri(link.outcome), entity_iri(link.sdg)
-        if link.sdg not in mentioned and link.sdg in record.entities:
-            # an SDG the report never names: described here, its evidence the sentences that serve it (as for outcomes)
-            _describe_entity(g, sdg, record.entities[link.sdg])
-            for s in link.sentences:
-                g.add((sdg, RK.mentionedIn, sentence_iris[s]))
         node = _node(record, "programme-sdg", f"{link.outcome.replace('/', '-')}-{link.sdg.rsplit('/', 1)[-1]}")
-        g.add((node, RDF.type, RK.SdgContribution))
-        g.add((node, RK.programme, p))
-        g.add((node, RK.sdg, sdg))
-        g.add((node, RK.weight, Literal(Decimal(str(round(link.weight, 4))), datatype=XSD.decimal)))
-        g.add((node, RK.stated, Literal(link.stated)))
-        for t in link.themes:
-            g.add((node, RK.theme, entity_iri(t)))
+        _add_sdg_link(g, record, link, node, RK.programme, sentence_iris, mentioned)
+
+
+def _add_sdg_link(g: Graph, record: ReportRecord, link, node, role, sentence_iris: list, mentioned: set) -> None:
+    """One weighed SDG contribution of an outcome or a programme (`role`), with its themes and evidence."""
+    sdg = entity_iri(link.sdg)
+    if link.sdg not in mentioned and link.sdg in record.entities:
+        # an SDG the report never names: described here, its evidence is the sentences that serve it
+        _describe_entity(g, sdg, record.entities[link.sdg])
         for s in link.sentences:
-            g.add((node, RK.evidence, sentence_iris[s]))
-        g.add((node, RK.inReport, report_iri(record.slug)))
+            g.add((sdg, RK.mentionedIn, sentence_iris[s]))
+    g.add((node, RDF.type, RK.SdgContribution))
+    g.add((node, role, entity_iri(link.outcome)))
+    g.add((node, RK.sdg, sdg))
+    g.add((node, RK.weight, Literal(Decimal(str(round(link.weight, 4))), datatype=XSD.decimal)))
+    g.add((node, RK.stated, Literal(link.stated)))
+    g.add((node, RK.inReport, report_iri(record.slug)))
+    for t in link.themes:
+        g.add((node, RK.theme, entity_iri(t)))
+    for s in link.sentences:
+        g.add((node, RK.evidence, sentence_iris[s]))
 
 
 def _add_results(g: Graph, record: ReportRecord, sentence_iris: list, spans) -> None:
