@@ -85,6 +85,14 @@ def validate(data: Dataset | Graph) -> Conformance:
         view.remove_graph(ontology)     # the dataset as it was: a triple the ontology shares stays in its report
 
 
+def _copy(shapes: Graph) -> Graph:
+    copy = Graph()
+    for prefix, ns in shapes.namespaces():
+        copy.bind(prefix, ns)
+    copy += shapes
+    return copy
+
+
 def _check(graph: Dataset | Graph) -> Conformance:
     import pyshacl
     from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, ShapeLoadError
@@ -92,8 +100,8 @@ def _check(graph: Dataset | Graph) -> Conformance:
     try:
         with warnings.catch_warnings():     # rdflib's union reads warn of its own deprecated default_context, per read
             warnings.simplefilter("ignore", DeprecationWarning)
-            conforms, results, text = pyshacl.validate(
-                graph, shacl_graph=batched_shapes(), inference="none", advanced=False, allow_warnings=True,
+            conforms, results, text = pyshacl.validate(   # on a copy: pyshacl adds RDFS/OWL axioms to the shapes it gets
+                graph, shacl_graph=_copy(batched_shapes()), inference="none", advanced=False, allow_warnings=True,
             )
     except (ConstraintLoadError, ShapeLoadError, ReportableRuntimeError) as exc:
         # pyshacl names the shape, not the line: a shape whose values are of the wrong type
