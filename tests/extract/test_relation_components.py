@@ -17,6 +17,13 @@ def _relations(tmp_path, extractor, text):
              r.component, r.cue) for r in record.relations}, record
 
 
+def _acts(record):
+    """(actor label, place label) of every place of action the record holds."""
+    return {(record.entities[a].label, record.entities[p].label)
+            for r in record.relations if r.kind == "activity" for a in (r.subject, *r.objects) if a
+            for p in r.places}
+
+
 def _pairs(rels, kind):
     out = set()
     for k, s, objs, _, _ in rels:
@@ -157,9 +164,7 @@ def test_having_a_plan_somewhere_is_a_place_of_action(tmp_path, extractor):
     _, record = _relations(tmp_path, extractor,
                            "In Peru, FAO and WFP have anticipatory action plans for drought in Bolivia and "
                            "Ecuador.\n")
-    acts = {(record.entities[a].label, record.entities[p].label)
-            for r in record.relations if r.kind == "activity" for a in (r.subject, *r.objects) if a
-            for p in r.places}
+    acts = _acts(record)
     assert {("FAO", "Bolivia"), ("WFP", "Ecuador")} <= acts
 
 
@@ -200,9 +205,7 @@ def test_a_name_cut_before_its_complement_is_the_same_organisation(tmp_path, ext
 def test_a_place_named_as_owner_of_the_area_is_a_place_of_action(tmp_path, extractor):
     _, record = _relations(tmp_path, extractor,
                            "In March, the Andean Water Institute repaired wells in Bolivia's northern provinces.\n")
-    acts = {(record.entities[a].label, record.entities[p].label)
-            for r in record.relations if r.kind == "activity" for a in (r.subject, *r.objects) if a
-            for p in r.places}
+    acts = _acts(record)
     assert ("Andean Water Institute", "Bolivia") in acts
 
 
@@ -211,9 +214,7 @@ def test_a_role_the_report_ties_to_an_organisation_acts_for_it(tmp_path, extract
                            "The Council was briefed by the Special Envoy of the Secretary-General for Peru and Head "
                            "of the Andean Water Mission on 6 May. During the period, the Special Envoy conducted "
                            "visits to Cusco and Puno, where he met local leaders.\n")
-    acts = {(record.entities[a].label, record.entities[p].label)
-            for r in record.relations if r.kind == "activity" for a in (r.subject, *r.objects) if a
-            for p in r.places}
+    acts = _acts(record)
     assert {("Andean Water Mission", "Cusco"), ("Andean Water Mission", "Puno")} <= acts
     # the role stands for the organisation only in relations: it is no mention of it
     assert all(record.clean.text[m.start:m.end] != "Special Envoy" for m in record.mentions)
