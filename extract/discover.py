@@ -286,7 +286,7 @@ def _qualify(toks: list, scan: _Scan, lex: OrgLexicon) -> str | None:
     text = " ".join(t.lower_ for t in toks)
     if head.lower_ in lex.agency_heads and any(text.startswith(p + " ") for p in lex.agency_prefixes) \
             and _cap(head) and scan.entity_at.get(head.i) is None:
-        return "un_agency"               # "United Nations Human Settlements Programme"
+        return "un_agency"               # "United Nations Water Programme"
     if scan.entity_at.get(head.i) is not None or head.lower_ in lex.not_heads:
         return None
     text = " ".join(t.lower_ for t in toks)
@@ -376,7 +376,7 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
                     and all(w in lex.modifiers for w in long[:len(long) - len(short)]):
                 merged_into[short] = merged_into.get(long, long)
                 break
-    # A name cut before its complement: "the Supreme Council" is the "Supreme Council of the X" the report
+    # A name cut before its complement: "the Water Council" is the "Water Council of the X" the report
     # also names, when it names only one such.
     for short in keys:
         if short in merged_into or len(short) < 2 or any(w in lex.complement for w in short):

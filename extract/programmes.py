@@ -2,12 +2,12 @@
 
 The same machinery as organisation discovery (`extract/discover.py`), with its own lexicon
 (`lang/en/programmes.json`): the shape of a name (capitalised words ending in a head noun such as Programme,
-Project, Initiative, Campaign, Plan, Strategy, Framework, Window, System: "Crisis Response Window"), a
-capitalised or quoted name before a lower-case head ("the Development Road project", "the \u201cX\u201d plan"),
-acronym definitions whose long form ends in a head ("Early Warning, Alert and Response System (EWARS)"), and a
-descriptive title the report refers back to by its last words ("Cholera preparedness and response plan" ...
+Project, Initiative, Campaign, Plan, Strategy, Framework, Window, System: "Rapid Relief Window"), a
+capitalised or quoted name before a lower-case head ("the Green Roads project", "the \u201cX\u201d plan"),
+acronym definitions whose long form ends in a head ("Flood Early Warning System (FEWS)"), and a
+descriptive title the report refers back to by its last words ("Flood preparedness and response plan" ...
 "the response plan"). Generic phrases ("the programme", "an action plan", "Action Plans") are no names.
-Acronym, long form and variants ("AA Framework", "Anticipatory Action Framework") become one programme.
+Acronym, long form and variants ("DR Framework", "Drought Response Framework") become one programme.
 """
 from __future__ import annotations
 
@@ -92,7 +92,7 @@ class _Name:
     how: str
     text: str           # the name, quotes dropped, spaces normalised
     words: tuple        # lower-case words of the name before its complement, head last
-    alias: str = ""     # a quoted name's text without its head ("One United Nations")
+    alias: str = ""     # a quoted name's text without its head ("One Water")
 
 
 def _cap(tok) -> bool:
@@ -224,8 +224,8 @@ def _trim(run: list, scan: _Scan) -> list:
 
 
 def _shape_names(scan: _Scan) -> list[_Name]:
-    """Capitalised names ending in a head ("Crisis Response Window"), and capitalised names before a lower-case
-    head ("the Development Road project")."""
+    """Capitalised names ending in a head ("Rapid Relief Window"), and capitalised names before a lower-case
+    head ("the Green Roads project")."""
     lex = scan.lex
     doc = scan.doc
     names = []
@@ -297,8 +297,8 @@ def _initials(words) -> str:
 
 
 def _acronym_names(scan: _Scan, acronyms: dict) -> list[_Name]:
-    """Acronym definitions whose long form ends in a head: "Early Warning, Alert and Response System (EWARS)",
-    and "EWARS (Early Warning ...)". Fills `acronyms` (acronym -> the long form's name)."""
+    """Acronym definitions whose long form ends in a head: "Flood Early Warning System (FEWS)",
+    and "FEWS (Flood Early ...)". Fills `acronyms` (acronym -> the long form's name)."""
     lex = scan.lex
     doc = scan.doc
     names = []
@@ -341,7 +341,7 @@ def _acronym_names(scan: _Scan, acronyms: dict) -> list[_Name]:
 
 
 def _title_names(scan: _Scan) -> list[_Name]:
-    """A descriptive title at the start of a line ("Cholera preparedness and response plan") that the report
+    """A descriptive title at the start of a line ("Flood preparedness and response plan") that the report
     refers back to by its last words ("the response plan")."""
     lex = scan.lex
     doc = scan.doc
@@ -430,7 +430,7 @@ def discover_programmes(doc, linked: list, taken: set | None = None,
 
 
 def _merge(groups: dict, lex: ProgrammeLexicon) -> None:
-    """"AA Framework" is the "Anticipatory Action Framework" the report also names, and a name that ends
+    """"DR Framework" is the "Drought Response Framework" the report also names, and a name that ends
     another, longer one ("Action Framework" of "Regional Action Framework") is that one when only one does."""
     def fold(short: tuple, long: tuple) -> None:
         target, source = groups[long], groups.pop(short)

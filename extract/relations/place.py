@@ -16,7 +16,7 @@ from extract.relations.surface import PROSE_WORDS
 
 COMPONENT = "place"
 IMPLICIT_SHARE = 0.8     # a plan's publisher as the actor no clause names: this share of the cue's confidence
-# Between the places of one list; not "of" ("the Kurdistan Region of Iraq": the country only contains it).
+# Between the places of one list; not "of" ("the Northern Region of X": the country only contains it).
 _PLACE_GAP = re.compile(r"(?:[\s,]|\band\b|\bor\b|\bthe\b|\bas well as\b)*")
 
 

@@ -329,7 +329,7 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
             out.append(Relation("partnership", i, None, tuple(h.key for h in peers), theme(text), description=t.describe(m.start())))
     for a, b in zip(hits, hits[1:]):
         if any(text[h.end:a.start].strip() == "(" for h in hits if h.end <= a.start):
-            continue          # "Pan American Health Organization (PAHO/WHO)": a name's other names, no pair
+            continue          # "Andean Health Organization (AHO/WHO)": a name's other names, no pair
         if text[a.end:b.start] == "/" and a.kind in organisation_kinds() and b.kind in organisation_kinds() and a.key != b.key:
             out.append(Relation("partnership", i, None, (a.key, b.key), theme(text), description=t.describe(a.start)))
 
