@@ -89,9 +89,6 @@ class ReportRecord:
         return self.clean.to_original(start, end)
 
 
-RELATION_KINDS = ("partnership", "funding", "membership", "activity", "procurement", "agreement", "implementation")
-
-
 @dataclass(frozen=True)
 class Relation:
     """A relation read from one sentence.
@@ -106,7 +103,7 @@ class Relation:
     programmes work in the places.
     """
 
-    kind: str
+    kind: str                           # relation code of its class (ontology rk:relationCode; extract.kinds)
     sentence: int                       # index into ReportRecord.sentences (the evidence)
     subject: str | None = None          # entity key
     objects: tuple[str, ...] = ()       # entity keys

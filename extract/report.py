@@ -57,7 +57,7 @@ def load_language_data() -> None:
     """Read and check every data file extraction reads besides the gazetteer (each loader keeps what it read)."""
     from extract.discover import load_org_lexicon
     from extract.programmes import load_programme_lexicon
-    from extract.relations import COMPONENTS, load_demonyms
+    from extract.relations import load_components, load_demonyms
     from extract.relations.parse import load_cues
     from extract.themes import load_themes
 
@@ -65,8 +65,8 @@ def load_language_data() -> None:
     load_demonyms()
     load_org_lexicon()
     load_programme_lexicon()
-    for name in COMPONENTS:
-        load_cues(name)
+    for component in load_components():
+        load_cues(component.name)
 
 
 def report_slug(path: Path) -> str:

@@ -8,9 +8,10 @@ from decimal import Decimal
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV
 
+from extract.kinds import KindError, RelationKind, load_relation_kinds, ontology_path
 from extract.records import EntityInfo, ReportRecord
 from kg.build.iris import entity_iri, mint_iri, report_iri
-from kg.namespace import GEONAMES, OA, ORG, PREFIXES, QB, RK, SCHEMA, SDGO, SDMX_ATTR, SDMX_DIM, SDMX_MEASURE, WIKIDATA
+from kg.namespace import GEONAMES, OA, PREFIXES, QB, RK, SCHEMA, SDGO, SDMX_ATTR, SDMX_DIM, SDMX_MEASURE, WIKIDATA
 from kg.ontology import class_of
 
 
@@ -129,90 +130,67 @@ def _fact_id(sentence: URIRef, *content) -> str:
     return f"{str(sentence).rsplit('/', 1)[-1]}-{digest}"
 
 
-SHORTCUTS = {
-    # relation kind -> (node class, shortcut predicate or None, symmetric)
-    "partnership": (RK.Partnership, RK.partnersWith, True),
-    "funding": (RK.Funding, RK.funds, False),
-    "membership": (RK.Membership, ORG.memberOf, False),
-    "activity": (RK.Activity, None, False),
-    "procurement": (RK.Procurement, RK.procuresThrough, False),
-    "agreement": (RK.Agreement, RK.signedAgreementWith, True),
-    "implementation": (RK.Implementation, RK.implements, False),
-}
+def _relation_kind(rel) -> RelationKind:
+    try:
+        return load_relation_kinds()[rel.kind]
+    except KeyError:
+        raise KindError(f"{ontology_path()}: the component {rel.component!r} made a relation of kind {rel.kind!r}, which "
+                        f"the ontology does not declare; add a subclass of rk:Relation with rk:relationCode "
+                        f"{rel.kind!r} and its roles") from None
 
 
 def _add_relations(g: Graph, record: ReportRecord, sentence_iris: list) -> None:
-    """Each relation becomes a node with its participants and evidence, plus plain shortcut triples."""
+    """Each relation becomes a node of its kind's class with its participants by role and its evidence, plus the
+    plain shortcut triples; what each kind writes is what its class declares in the ontology (extract.kinds)."""
     for rel in record.relations:
-        cls, shortcut, symmetric = SHORTCUTS[rel.kind]
+        kind = _relation_kind(rel)
         fact = _fact_id(sentence_iris[rel.sentence], rel.subject, rel.objects, rel.description, rel.theme,
                         rel.places, rel.amount, rel.currency)
         node = _node(record, rel.kind, fact)
-        g.add((node, RDF.type, cls))
+        g.add((node, RDF.type, URIRef(kind.cls)))
         g.add((node, RK.foundBy, Literal(f"{rel.component}:{rel.cue}" if rel.cue else rel.component)))
         g.add((node, RK.confidence, Literal(Decimal(str(rel.confidence)))))
         g.add((node, RK.evidence, sentence_iris[rel.sentence]))
         g.add((node, RK.inReport, report_iri(record.slug)))
         subj = entity_iri(rel.subject) if rel.subject else None
         objs = [entity_iri(o) for o in rel.objects]
+        places = [entity_iri(p) for p in rel.places]
         if rel.description:
             g.add((node, RK.description, Literal(rel.description)))
         if rel.theme:
             g.add((node, RK.theme, entity_iri(rel.theme)))
-        for p in rel.places:
-            g.add((node, RK.place, entity_iri(p)))
-        if rel.kind == "funding":
-            g.add((node, SCHEMA.funder, subj))
-            for o in objs:
-                g.add((node, RK.recipient, o))
-                g.add((subj, RK.funds, o))
-                g.add((o, RK.fundedBy, subj))
-            if rel.amount is not None:
-                amount = _node(record, rel.kind, fact, "amount")
-                g.add((node, SCHEMA.amount, amount))
-                g.add((amount, RDF.type, SCHEMA.MonetaryAmount))
-                g.add((amount, SCHEMA.value, Literal(rel.amount)))
-                if rel.currency:
-                    g.add((amount, SCHEMA.currency, Literal(rel.currency)))
+        for p in places:
+            g.add((node, RK.place, p))
+        if subj is not None:
+            g.add((node, URIRef(kind.subject_role), subj))
+        for o in objs:
+            g.add((node, URIRef(kind.object_role), o))
+        if rel.amount is not None:
+            amount = _node(record, rel.kind, fact, "amount")
+            g.add((node, SCHEMA.amount, amount))
+            g.add((amount, RDF.type, SCHEMA.MonetaryAmount))
+            g.add((amount, SCHEMA.value, Literal(rel.amount)))
+            if rel.currency:
+                g.add((amount, SCHEMA.currency, Literal(rel.currency)))
+        for side, prop in ((([subj] if subj is not None else []), kind.subject_place), (objs, kind.object_place)):
+            for m in side if prop else ():
+                for p in places:
+                    g.add((m, URIRef(prop), p))
+        if kind.shortcut is None:
             continue
-        if rel.kind == "membership":
-            for o in objs:
-                g.add((node, ORG.member, subj))
-                g.add((node, ORG.organization, o))
-                g.add((subj, ORG.memberOf, o))
-            continue
-        if rel.kind == "implementation":     # who runs a programme (when the text says) and where it works
-            if subj is not None:
-                g.add((node, SCHEMA.agent, subj))
-            for o in objs:
-                g.add((node, RK.participant, o))
-                if subj is not None:
-                    g.add((subj, RK.implements, o))
-                    g.add((o, RK.implementedBy, subj))
-                for p in rel.places:
-                    g.add((o, RK.operatesIn, entity_iri(p)))
-            continue
-        if rel.kind == "procurement":
-            g.add((node, RK.participant, subj))
-            for o in objs:
-                g.add((node, RK.recipient, o))
-                g.add((subj, RK.procuresThrough, o))
-            continue
-        members = ([subj] if subj is not None else []) + objs
-        for m in members:
-            g.add((node, RK.participant, m))
-        if rel.kind == "activity":
-            for m in members:
-                for p in rel.places:
-                    g.add((m, RK.actsIn, entity_iri(p)))
-            continue
-        pairs = [(subj, o) for o in objs] if subj is not None else \
-            [(a, b) for k, a in enumerate(objs) for b in objs[k + 1:]]
+        if subj is not None:
+            pairs = [(subj, o) for o in objs]
+        else:      # peers without a subject: every pair of them, for a symmetric shortcut
+            pairs = [(a, b) for k, a in enumerate(objs) for b in objs[k + 1:]] if kind.symmetric else []
+        shortcut, inverse = URIRef(kind.shortcut), URIRef(kind.inverse) if kind.inverse else None
         for a, b in pairs:
-            if a != b:
-                g.add((a, shortcut, b))
-                if symmetric:
-                    g.add((b, shortcut, a))
+            if a == b:
+                continue
+            g.add((a, shortcut, b))
+            if kind.symmetric:
+                g.add((b, shortcut, a))
+            if inverse is not None:
+                g.add((b, inverse, a))
 
 
 def _add_themes(g: Graph, record: ReportRecord, sentence_iris: list) -> None:

@@ -2,9 +2,10 @@
 
 Each gold row quotes its evidence; a prediction matches a row when it links the same entities and its
 evidence sentence contains the row's evidence (whitespace and case ignored; "a ... b" quotes parts).
-- partners_with is undirected; a partnership that matches a `funds` row (a funder and its recipient)
+- A relation kind's rows carry its gold name, its shortcut in snake case (partners_with, funds, member_of,
+  procures_through; read from the ontology, extract.kinds): directed, subject first, unless the shortcut is
+  symmetric (partners_with). A partnership that matches a `funds` row (a funder and its recipient)
   is neither a hit nor a false hit: funding is a partnership too, but the gold lists it as funding.
-- funds, member_of and procures_through are directed, subject first.
 - located_in: a gold row is found when an activity whose evidence contains the row's evidence has the
   place among its places; every (activity sentence, place) pair that no gold row covers is a false hit.
 - acts_in: an organisation and a place of action; found when an activity with that organisation among its
@@ -23,17 +24,28 @@ from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, SKOS, Dataset, URIRef
 
+from extract.kinds import load_relation_kinds
 from kg.build.iris import report_iri
 from kg.eval.entities import load_gold_entities
 from kg.eval.scoring import EvalError, Score, loose, norm, read_gold_tsv
-from kg.namespace import OA, ORG, RK, SCHEMA
+from kg.namespace import OA, RK
 
 RELATION_COLUMNS = ("relation", "subject", "object", "status", "evidence")
-# Gold relation -> the type it is reported under. theme_of_sdg and contributes_to are scored elsewhere.
-SCORED = {"partners_with": "partnership", "funds": "funding", "member_of": "membership",
-          "procures_through": "procurement", "located_in": "place", "acts_in": "acts_in"}
-UNDIRECTED = frozenset({"partnership"})
+# Places of action: an activity's places (located_in) and its parties' (acts_in). theme_of_sdg and
+# contributes_to are scored elsewhere; every other gold relation is a relation kind's (scored_relations).
+PLACE_RELATIONS = {"located_in": "place", "acts_in": "acts_in"}
 SAME_SENTENCE = "same sentence"
+
+
+def scored_relations() -> dict[str, str]:
+    """Gold relation -> the type it is reported under: a relation kind's gold name (its shortcut in snake case,
+    partners_with) -> its code (partnership), read from the ontology, and the places of action."""
+    return {**{k.gold_name: code for code, k in load_relation_kinds().items() if k.gold_name}, **PLACE_RELATIONS}
+
+
+def undirected() -> frozenset[str]:
+    """The relation kinds whose shortcut is symmetric: a gold row matches them either way round."""
+    return frozenset(code for code, k in load_relation_kinds().items() if k.symmetric)
 
 
 @dataclass(frozen=True)
@@ -91,24 +103,20 @@ def graph_facts(ds: Dataset, slug: str) -> list[Fact]:
     def evidence(node) -> list[str]:
         return [str(g.value(s, OA.exact) or "") for s in g.objects(node, RK.evidence)]
 
-    for node in g.subjects(RDF.type, RK.Partnership):
-        parts = sorted(str(p) for p in g.objects(node, RK.participant))
-        for a, b in combinations(parts, 2):
-            if (URIRef(a), RK.partnersWith, URIRef(b)) in g or (URIRef(b), RK.partnersWith, URIRef(a)) in g:
-                facts.update(Fact("partnership", a, b, e) for e in evidence(node))
-    for node in g.subjects(RDF.type, RK.Funding):
-        for funder in g.objects(node, SCHEMA.funder):
-            for rec in g.objects(node, RK.recipient):
-                facts.update(Fact("funding", str(funder), str(rec), e) for e in evidence(node))
-    for node in g.subjects(RDF.type, RK.Membership):
-        for member in g.objects(node, ORG.member):
-            for body in g.objects(node, ORG.organization):
-                facts.update(Fact("membership", str(member), str(body), e) for e in evidence(node))
-    for node in g.subjects(RDF.type, RK.Procurement):
-        for who in g.objects(node, RK.participant):
-            for facility in g.objects(node, RK.recipient):
-                facts.update(Fact("procurement", str(who), str(facility), e) for e in evidence(node))
-    for node in g.subjects(RDF.type, RK.Activity):
+    for kind in load_relation_kinds().values():
+        if kind.shortcut is None:
+            continue
+        shortcut = URIRef(kind.shortcut)
+        for node in g.subjects(RDF.type, URIRef(kind.cls)):
+            if kind.peers:    # two peers are linked when the shortcut says so (not two objects of one subject)
+                parts = sorted(str(p) for p in g.objects(node, URIRef(kind.subject_role)))
+                pairs = [(a, b) for a, b in combinations(parts, 2)
+                         if (URIRef(a), shortcut, URIRef(b)) in g or (URIRef(b), shortcut, URIRef(a)) in g]
+            else:
+                pairs = [(str(a), str(b)) for a in g.objects(node, URIRef(kind.subject_role))
+                         for b in g.objects(node, URIRef(kind.object_role))]
+            facts.update(Fact(kind.code, a, b, e) for a, b in pairs for e in evidence(node))
+    for node in g.subjects(RDF.type, URIRef(load_relation_kinds()["activity"].cls)):
         for place in g.objects(node, RK.place):
             facts.update(Fact("place", str(node), str(place), e) for e in evidence(node))
             for actor in g.objects(node, RK.participant):
@@ -166,11 +174,12 @@ def score_relations(facts: list[Fact], gold: list[GoldRelation], resolve, labels
     per_type: dict[str, Score] = defaultdict(Score)
     overall = Score()
     result = RelationEval(per_type, overall)
-    rows = [r for r in gold if r.relation in SCORED]
-    ents = {r: (resolve(r.subject) if SCORED[r.relation] != "place" else set(), resolve(r.object)) for r in rows}
+    scored, undirected_kinds = scored_relations(), undirected()
+    rows = [r for r in gold if r.relation in scored]
+    ents = {r: (resolve(r.subject) if scored[r.relation] != "place" else set(), resolve(r.object)) for r in rows}
 
     def row_matches(r: GoldRelation, f: Fact) -> bool:
-        kind = SCORED[r.relation]
+        kind = scored[r.relation]
         subj, obj = ents[r]
         if not _contains(f.evidence, r.evidence):
             return False
@@ -180,11 +189,11 @@ def score_relations(facts: list[Fact], gold: list[GoldRelation], resolve, labels
             return (f.a in subj and f.b in obj) or (f.b in subj and f.a in obj)
         if f.type != kind:
             return False
-        if kind in UNDIRECTED:
+        if kind in undirected_kinds:
             return (f.a in subj and f.b in obj) or (f.b in subj and f.a in obj)
         return f.a in subj and f.b in obj
 
-    scored_types = {SCORED[r.relation] for r in rows}
+    scored_types = {scored[r.relation] for r in rows}
     for f in facts:
         if f.type not in scored_types:
             continue
@@ -203,7 +212,7 @@ def score_relations(facts: list[Fact], gold: list[GoldRelation], resolve, labels
     for r in rows:
         if r.status == "optional":
             continue
-        kind = SCORED[r.relation]
+        kind = scored[r.relation]
         per_type[kind].gold += 1
         overall.gold += 1
         if any(row_matches(r, f) for f in facts if f.type == kind):
@@ -218,12 +227,13 @@ def score_relations(facts: list[Fact], gold: list[GoldRelation], resolve, labels
 def score_pairs(facts: list[Fact], gold: list[GoldRelation], resolve) -> dict[str, Score]:
     """Per type, distinct entity pairs instead of sentences: a gold pair is found when the graph links the two
     from any sentence. Activity-place rows (located_in) have no entity pair and are left out."""
-    rows = [r for r in gold if r.relation in SCORED and SCORED[r.relation] != "place"]
+    scored, undirected_kinds = scored_relations(), undirected()
+    rows = [r for r in gold if r.relation in scored and scored[r.relation] != "place"]
     wanted: dict[tuple, bool] = {}       # (type, subject IRIs, object IRIs) -> required
     for r in rows:
-        kind = SCORED[r.relation]
+        kind = scored[r.relation]
         ends = (frozenset(resolve(r.subject)) or r.subject, frozenset(resolve(r.object)) or r.object)
-        if kind in UNDIRECTED:
+        if kind in undirected_kinds:
             ends = tuple(sorted(ends, key=lambda e: repr(sorted(e)) if isinstance(e, frozenset) else e))
         key = (kind, *ends)
         wanted[key] = wanted.get(key, False) or r.status != "optional"
@@ -231,9 +241,9 @@ def score_pairs(facts: list[Fact], gold: list[GoldRelation], resolve) -> dict[st
     def found(kind: str, a: str, b: str, subj, obj) -> bool:
         if not isinstance(subj, frozenset) or not isinstance(obj, frozenset):
             return False
-        return (a in subj and b in obj) or (kind in UNDIRECTED | {"funds-as-partnership"} and b in subj and a in obj)
+        return (a in subj and b in obj) or (kind in undirected_kinds | {"funds-as-partnership"} and b in subj and a in obj)
 
-    predicted = {(f.type, *((min(f.a, f.b), max(f.a, f.b)) if f.type in UNDIRECTED else (f.a, f.b))) for f in facts}
+    predicted = {(f.type, *((min(f.a, f.b), max(f.a, f.b)) if f.type in undirected_kinds else (f.a, f.b))) for f in facts}
     per_type: dict[str, Score] = defaultdict(Score)
     scored = {k[0] for k in wanted}
     for kind, a, b in sorted(predicted):

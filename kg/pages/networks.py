@@ -12,21 +12,18 @@ from rdflib import OWL, RDF, RDFS, SKOS, Dataset, Graph, URIRef
 from rdflib.namespace import DCTERMS
 
 from extract.errors import KGError, read_tsv
+from extract.kinds import RelationKind, load_relation_kinds
 from extract.resources import data_path
 from kg.build.graph import union_graph
-from kg.namespace import OA, ORG, RK, SCHEMA, SDMX_ATTR, SDMX_DIM, SDMX_MEASURE
-from kg.ontology import ontology_kinds, place_kinds
+from kg.namespace import OA, RK, SCHEMA, SDMX_ATTR, SDMX_DIM, SDMX_MEASURE
+from kg.ontology import entity_kind, ontology_kinds, place_kinds
 
-# how each relation class names its two sides: (from-role, to-role); None = all rk:participant pairs
-RELATION_ROLES = {
-    RK.Partnership: ("partnership", None, None),
-    RK.Agreement: ("agreement", None, None),
-    RK.Funding: ("funding", SCHEMA.funder, RK.recipient),
-    RK.Membership: ("membership", ORG.member, ORG.organization),
-    RK.Procurement: ("procurement", RK.participant, RK.recipient),
-    RK.Implementation: ("implementation", SCHEMA.agent, RK.participant),
-}
-ORG_EDGE_KINDS = ("partnership", "funding", "agreement", "membership", "procurement", "implementation")
+
+def org_edge_kinds() -> frozenset[str]:
+    """The relation kinds that link two parties (those with a shortcut): the partnership network's edges."""
+    return frozenset(code for code, k in load_relation_kinds().items() if k.shortcut is not None)
+
+
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -92,14 +89,6 @@ def as_graph(data: Dataset | Graph) -> Graph:
     return union_graph(data) if isinstance(data, Dataset) else data
 
 
-def _pick_kind(codes: set[str]) -> str:
-    # same rule as the build summary: a donor country counts as a donor government
-    if "donor_government" in codes:
-        return "donor_government"
-    specific = codes - {"organization", "place", "programme"} or codes
-    return sorted(specific)[0]
-
-
 def _report_of(g: Graph, sentence) -> str:
     rep = g.value(sentence, RK.inReport)
     slug = g.value(rep, DCTERMS.identifier) if rep is not None else None
@@ -117,7 +106,7 @@ def load_entities(data: Dataset | Graph) -> dict[str, Entity]:
                 codes.setdefault(s, set()).add(code)
     out = {}
     for s, cs in codes.items():
-        kind = _pick_kind(cs)
+        kind = entity_kind(cs)
         wd = next((str(o) for o in g.objects(s, OWL.sameAs) if "wikidata.org" in str(o)), None)
         goal = g.value(s, RK.goalNumber)
         sentences = set(g.objects(s, RK.mentionedIn))
@@ -159,27 +148,28 @@ def _amount(g: Graph, node) -> str | None:
     return " ".join(str(x) for x in (currency, value) if x is not None) or None
 
 
+def relation_pairs(g: Graph, node, kind: RelationKind, places: list[str]) -> list[tuple[str, str]]:
+    """The (from, to) entity pairs a relation node of `kind` links: every two of its peers, each subject with each
+    object, or, for a kind without a shortcut (an activity), each party with each of its places."""
+    subjects = sorted(str(x) for x in g.objects(node, URIRef(kind.subject_role)))
+    if kind.shortcut is None:
+        return [(a, p) for a in subjects for p in places]
+    if kind.peers:
+        return list(itertools.combinations(subjects, 2))
+    return [(a, str(b)) for a in subjects for b in g.objects(node, URIRef(kind.object_role)) if a != str(b)]
+
+
 def load_relations(data: Dataset | Graph) -> list[Relation]:
     """Every relation node (partnerships, funding, memberships, agreements, procurement, activities, SDG links)."""
     g = as_graph(data)
     rels: list[Relation] = []
-    for cls, (kind, a_role, b_role) in RELATION_ROLES.items():
-        for node in set(g.subjects(RDF.type, cls)):
-            if a_role is None:
-                parts = sorted(str(p) for p in g.objects(node, RK.participant))
-                pairs = list(itertools.combinations(parts, 2))
-            else:
-                pairs = [(str(a), str(b)) for a in g.objects(node, a_role) for b in g.objects(node, b_role) if a != b]
-            rels.append(Relation(str(node), kind, pairs, theme=_label(g, g.value(node, RK.theme)),
-                                 places=sorted(str(p) for p in g.objects(node, RK.place)),
+    for kind in load_relation_kinds().values():
+        for node in set(g.subjects(RDF.type, URIRef(kind.cls))):
+            places = sorted(str(p) for p in g.objects(node, RK.place))
+            rels.append(Relation(str(node), kind.code, relation_pairs(g, node, kind, places),
+                                 theme=_label(g, g.value(node, RK.theme)), places=places,
                                  description=str(g.value(node, RK.description) or "") or None,
                                  amount=_amount(g, node), evidence=_evidence(g, node)))
-    for node in set(g.subjects(RDF.type, RK.Activity)):
-        orgs = sorted(str(p) for p in g.objects(node, RK.participant))
-        places = sorted(str(p) for p in g.objects(node, RK.place))
-        rels.append(Relation(str(node), "activity", [(o, p) for o in orgs for p in places],
-                             theme=_label(g, g.value(node, RK.theme)), places=places,
-                             description=str(g.value(node, RK.description) or "") or None, evidence=_evidence(g, node)))
     for node in set(g.subjects(RDF.type, RK.SdgContribution)):
         sdg = g.value(node, RK.sdg)
         outcome = g.value(node, RK.outcome) or g.value(node, RK.programme)
@@ -277,7 +267,7 @@ def build_partnership_network(data: Dataset | Graph) -> nx.MultiDiGraph:
     g = as_graph(data)
     entities = load_entities(g)
     net = nx.MultiDiGraph(name="partnerships")
-    _add_edges(net, [r for r in load_relations(g) if r.kind in ORG_EDGE_KINDS], entities, lambda r, a, b: True)
+    _add_edges(net, [r for r in load_relations(g) if r.kind in org_edge_kinds()], entities, lambda r, a, b: True)
     return net
 
 

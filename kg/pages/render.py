@@ -10,10 +10,10 @@ from functools import lru_cache
 import networkx as nx
 from rdflib import RDF, RDFS, URIRef
 
-from extract.kinds import programme_kinds
+from extract.kinds import load_relation_kinds, programme_kinds
 from kg.namespace import OA, RK
 from kg.ontology import ontology_kinds, organisation_kinds
-from kg.pages.networks import Entity, Evidence, build_neighbourhood
+from kg.pages.networks import Entity, Evidence, build_neighbourhood, org_edge_kinds
 from kg.pages.site import ASSETS, Site, entity_href, sentence_anchor
 
 WORLD_ATLAS = "world-atlas/countries-50m.json"     # Natural Earth 1:50m country outlines (TopoJSON)
@@ -32,20 +32,28 @@ EDGE_STYLE = {  # kind -> (colour, dashes, arrow, legend)
     "sdg": ("#555555", False, "to", "serves SDG"),
     "theme-sdg": ("#999999", [4, 4], "to", "theme serves SDG"),
 }
-# how a relation reads from either end, for entity pages
-RELATION_WORDS = {
-    "partnership": ("partners with", "partners with"),
-    "agreement": ("agreement with", "agreement with"),
-    "funding": ("funds", "funded by"),
-    "membership": ("member of", "has member"),
-    "procurement": ("procures through", "supplies"),
-    "implementation": ("implements", "implemented by"),
+# how an SDG link reads from either end, for entity pages (a relation kind's words are its class's, in the ontology)
+SDG_LINK_WORDS = {
     "programme-sdg": ("serves", "served by programme"),
-    "activity": ("works in", "place of work of"),
     "sdg": ("contributes to", "served by"),
     "theme-sdg": ("serves", "served by theme"),
 }
 MAX_MENTIONS = 40
+
+
+@lru_cache(maxsize=1)
+def relation_words() -> dict[str, tuple[str, str]]:
+    """Edge kind -> how it reads from its subject's end and from its object's end (rk:forwardLabel, rk:backwardLabel)."""
+    return {**{code: (k.forward, k.backward) for code, k in load_relation_kinds().items()}, **SDG_LINK_WORDS}
+
+
+def _edge_style(kind: str) -> tuple:
+    """(colour, dashes, arrow, legend) of an edge kind; a relation kind the pages have no style for is drawn grey,
+    with an arrow unless its shortcut is symmetric, and named by its class's label."""
+    if kind in EDGE_STYLE:
+        return EDGE_STYLE[kind]
+    rk = load_relation_kinds().get(kind)
+    return ("#999999", False, "" if rk is None or rk.symmetric else "to", rk.label.lower() if rk else kind)
 
 
 def render_graph_json(nodes: list[dict], edges: list[dict], options: dict | None = None, empty: str | None = None) -> str:
@@ -84,7 +92,7 @@ def _node(site: Site, iri: str, d: dict, root: str, lines: list[str] | None = No
 def _edges(site: Site, net: nx.MultiDiGraph, root: str) -> list[dict]:
     out = []
     for i, (a, b, kind, d) in enumerate(sorted(net.edges(keys=True, data=True), key=lambda x: (x[2], x[0], x[1]))):
-        colour, dashes, arrow, legend = EDGE_STYLE.get(kind, ("#999999", False, "", kind))
+        colour, dashes, arrow, legend = _edge_style(kind)
         n_ev = d.get("evidence_count", 0)
         width = min(1 + 1.6 * math.log2(1 + n_ev), 10)
         lines = []
@@ -131,7 +139,7 @@ def _kind_legend(site: Site, kinds) -> list[dict]:
 def _edge_legend(kinds) -> list[dict]:
     out = []
     for k in kinds:
-        colour, dashes, _, legend = EDGE_STYLE[k]
+        colour, dashes, _, legend = _edge_style(k)
         out.append({"label": legend, "colour": colour, "line": "dashed" if dashes else "solid"})
     return out
 
@@ -165,7 +173,7 @@ def render_partnerships(site: Site, net: nx.MultiDiGraph) -> str:
               "beside the network names them all.",
         themes=sorted({t for e in edges for t in e["themes"]}), report_filter=_report_filter(site),
         legend=_kind_legend(site, kinds or order) + _edge_legend(
-            [k for k in ("partnership", "funding", "agreement", "membership", "procurement", "implementation")]),
+            [k for k in EDGE_STYLE if k in org_edge_kinds()] + sorted(org_edge_kinds() - set(EDGE_STYLE))),
         programme_toggle=bool(present & programme_kinds()),
         count_nodes=len(nodes), count_edges=len(edges), notes=None, side_list=_side_list(site, net), matrix=None,
         graph=render_graph_json(nodes, edges, empty="No partnership or funding relations in this graph yet."))
@@ -400,7 +408,7 @@ def render_entity(site: Site, iri: str, network: nx.MultiDiGraph) -> str:
         if not sides and iri not in r.places:
             continue
         outgoing = any(a == iri for a, _ in sides)
-        words = RELATION_WORDS.get(r.kind, (r.kind, r.kind))
+        words = relation_words().get(r.kind, (r.kind, r.kind))
         others = sorted({x for a, b in sides for x in (a, b) if x != iri and x in site.entities})
         places = [p for p in r.places if p != iri and p in site.entities and p not in others]
         relations.append({
@@ -448,7 +456,7 @@ def _neighbours(site: Site, hood: nx.MultiDiGraph, iri: str, root: str) -> tuple
         if iri not in (a, b) or a == b:
             continue
         other = b if a == iri else a
-        words = RELATION_WORDS.get(kind, (kind, kind))
+        words = relation_words().get(kind, (kind, kind))
         word = words[0] if a == iri else words[1]
         groups.setdefault(word, {})[other] = groups.get(word, {}).get(other, 0) + d.get("evidence_count", 0)
         weight[other] += d.get("evidence_count", 0) + 1

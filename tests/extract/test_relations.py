@@ -5,8 +5,7 @@ import pytest
 from rdflib import RDF
 
 from tests.conftest import EVAL, HAITI, MALI
-from extract.kinds import place_kinds
-from extract.records import RELATION_KINDS
+from extract.kinds import place_kinds, relation_kinds
 from extract.relations import find_reporting_org, load_demonyms
 from kg.eval.relations import evaluate_relations, load_gold_relations
 from kg.build.iris import report_iri
@@ -50,7 +49,7 @@ def test_every_relation_is_well_formed(records, slug):
     record = records[slug]
     assert record.relations
     for rel in record.relations:
-        assert rel.kind in RELATION_KINDS
+        assert rel.kind in relation_kinds()
         assert 0 <= rel.sentence < len(record.sentences)
         for key in (rel.subject, *rel.objects, *rel.places):
             assert key is None or key in record.entities, (rel, key)
