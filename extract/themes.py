@@ -223,66 +223,58 @@ def link_outcomes(record: ReportRecord, ties: list[ThemeTie], per_sentence: list
     outcome's sentences run from its first line to where its text stops (`outcome_spans`); a
     sentence's themes are `sentence_themes`. Links below MIN_SENTENCES and MIN_SHARE are dropped.
     """
-    goals_of: dict[str, dict[str, bool]] = {}
-    for t in ties:
-        by_goal = goals_of.setdefault(t.theme, {})
-        by_goal[t.sdg] = by_goal.get(t.sdg, False) or t.stated
+    goals_of = _goals_of(ties)
     links: list[SdgLink] = []
     for key, (start, end) in outcome_spans(record).items():
         inside = [s.index for s in record.sentences if start <= s.start < end]
-        if not inside:
-            continue
-        served: dict[str, dict] = {}
-        for i in inside:
-            score: dict[str, float] = {}
-            for theme in per_sentence[i]:
-                for sdg, is_stated in goals_of.get(theme, {}).items():
-                    acc = served.setdefault(sdg, {"sentences": [], "themes": [], "stated": False, "score": 0.0})
-                    if theme not in acc["themes"]:
-                        acc["themes"].append(theme)
-                    acc["stated"] = acc["stated"] or is_stated
-                    score[sdg] = max(score.get(sdg, 0.0), 1.0 if is_stated else DEFAULT_TIE_WEIGHT)
-            for sdg, value in score.items():
-                served[sdg]["sentences"].append(i)
-                served[sdg]["score"] += value
-        for sdg, acc in sorted(served.items(), key=lambda kv: (-kv[1]["score"], _goal_of(kv[0]))):
-            if len(acc["sentences"]) < MIN_SENTENCES and len(acc["sentences"]) / len(inside) < MIN_SHARE:
-                continue
-            links.append(SdgLink(key, sdg, round(acc["score"] / len(inside), 4), acc["stated"],
-                                 tuple(acc["themes"]), tuple(acc["sentences"])))
+        if inside:
+            links += _weigh(key, inside, goals_of, per_sentence, passing=False)
     return links
 
 
 def link_programmes(record: ReportRecord, ties: list[ThemeTie], per_sentence: list[list[str]]) -> list[SdgLink]:
     """For each programme, the goals the sentences that name it serve, weighed like outcomes' (`link_outcomes`):
     a stated tie counts 1, the default mapping DEFAULT_TIE_WEIGHT, over the number of sentences that name it."""
-    goals_of: dict[str, dict[str, bool]] = {}
-    for t in ties:
-        by_goal = goals_of.setdefault(t.theme, {})
-        by_goal[t.sdg] = by_goal.get(t.sdg, False) or t.stated
     sentences: dict[str, list[int]] = {}
     for m in record.mentions:
         info = record.entities.get(m.key)
         if info is not None and info.kind in programme_kinds() and m.sentence not in sentences.get(m.key, []):
             sentences.setdefault(m.key, []).append(m.sentence)
-    links: list[SdgLink] = []
-    for key, inside in sentences.items():
-        served: dict[str, dict] = {}
-        for i in inside:
-            score: dict[str, float] = {}
-            for theme in per_sentence[i]:
-                for sdg, is_stated in goals_of.get(theme, {}).items():
-                    acc = served.setdefault(sdg, {"sentences": [], "themes": [], "stated": False, "score": 0.0})
-                    if theme not in acc["themes"]:
-                        acc["themes"].append(theme)
-                    acc["stated"] = acc["stated"] or is_stated
-                    score[sdg] = max(score.get(sdg, 0.0), 1.0 if is_stated else DEFAULT_TIE_WEIGHT)
-            for sdg, value in score.items():
-                served[sdg]["sentences"].append(i)
-                served[sdg]["score"] += value
-        for sdg, acc in sorted(served.items(), key=lambda kv: (-kv[1]["score"], _goal_of(kv[0]))):
-            links.append(SdgLink(key, sdg, round(acc["score"] / len(inside), 4), acc["stated"],
-                                 tuple(acc["themes"]), tuple(acc["sentences"])))
+    goals_of = _goals_of(ties)
+    return [link for key, inside in sentences.items() for link in _weigh(key, inside, goals_of, per_sentence, passing=True)]
+
+
+def _goals_of(ties: list[ThemeTie]) -> dict[str, dict[str, bool]]:
+    """Theme key -> the goals it serves -> whether the report states the tie."""
+    goals_of: dict[str, dict[str, bool]] = {}
+    for t in ties:
+        by_goal = goals_of.setdefault(t.theme, {})
+        by_goal[t.sdg] = by_goal.get(t.sdg, False) or t.stated
+    return goals_of
+
+
+def _weigh(key: str, inside: list[int], goals_of: dict, per_sentence: list[list[str]], passing: bool) -> list[SdgLink]:
+    """The goals the sentences `inside` serve, each weighed (stated ties 1, the default mapping DEFAULT_TIE_WEIGHT)
+    over their number, best first; without `passing`, a goal below MIN_SENTENCES and MIN_SHARE is dropped."""
+    served: dict[str, dict] = {}
+    for i in inside:
+        score: dict[str, float] = {}
+        for theme in per_sentence[i]:
+            for sdg, is_stated in goals_of.get(theme, {}).items():
+                acc = served.setdefault(sdg, {"sentences": [], "themes": [], "stated": False, "score": 0.0})
+                if theme not in acc["themes"]:
+                    acc["themes"].append(theme)
+                acc["stated"] = acc["stated"] or is_stated
+                score[sdg] = max(score.get(sdg, 0.0), 1.0 if is_stated else DEFAULT_TIE_WEIGHT)
+        for sdg, value in score.items():
+            served[sdg]["sentences"].append(i)
+            served[sdg]["score"] += value
+    links = []
+    for sdg, acc in sorted(served.items(), key=lambda kv: (-kv[1]["score"], _goal_of(kv[0]))):
+        if not passing and len(acc["sentences"]) < MIN_SENTENCES and len(acc["sentences"]) / len(inside) < MIN_SHARE:
+            continue
+        links.append(SdgLink(key, sdg, round(acc["score"] / len(inside), 4), acc["stated"],
+                             tuple(acc["themes"]), tuple(acc["sentences"])))
     return links
 
 
