@@ -1,7 +1,6 @@
 """Relations between linked entities, read from sentences: a report's record and parse -> Relation records.
 
-Components, one module each, registered in `components.tsv` (name and reader), run in this order and never
-reach into each other's state:
+Components, one module each, run in this order and never reach into each other's state:
 - `surface`: the first rules, over sentence text and mentions (all six kinds, places of action included);
 - `partnership`, `funding`, `place` (places of action): the dependency parse, with cue lexicons in
   `lang/en/relations/<name>.jsonl`;
@@ -15,9 +14,20 @@ from dataclasses import replace
 
 from extract.records import Relation, ReportRecord
 from extract.kinds import place_kinds
-from extract.relations.components import load_components
-from extract.relations.surface import (RelationError, funder_kinds, find_reporting_org, is_plan,
-                                       load_demonyms, read_surface_relations)
+from extract.relations.surface import (RelationError, funder_kinds, find_own_programme, find_reporting_org,
+                                       is_plan, load_demonyms, read_surface_relations)
+
+COMPONENTS = ("partnership", "funding", "place", "programme")
+
+
+def _readers():
+    from extract.relations.funding import read_funding
+    from extract.relations.partnership import read_partnerships
+    from extract.relations.place import read_places
+    from extract.relations.programme import read_programme_relations
+
+    return {"partnership": read_partnerships, "funding": read_funding,
+            "place": lambda view: read_places(view, view.place_hits), "programme": read_programme_relations}
 
 
 def _identity(rel: Relation) -> tuple:
@@ -47,13 +57,13 @@ def extract_relations(record: ReportRecord, gazetteer=None, doc=None) -> list[Re
     acting = {(r.sentence, a, p) for r in relations if r.kind == "activity"
               for a in (r.subject, *r.objects) if a for p in r.places}
     paid = {(r.sentence, frozenset((r.subject, *r.objects))) for r in relations if r.kind == "funding"}
-    components = load_components()
+    readers = _readers()
     surface_acts = {}
     for k, r in enumerate(relations):
         if r.kind == "activity" and r.component == "surface":
             surface_acts.setdefault(r.sentence, []).append(k)
     dropped: set[int] = set()
-    for view in sentence_views(record, doc, reporter, funder_kinds(), place_kinds(), plan):
+    for view in sentence_views(record, doc, reporter, funder_kinds(), place_kinds(), plan, find_own_programme(record)):
         if view.sent.index in surface_acts:
             # the parse says which places stand in a locative phrase; the surface rule only saw the clause
             where = locative_places(view)
@@ -65,8 +75,8 @@ def extract_relations(record: ReportRecord, gazetteer=None, doc=None) -> list[Re
                     relations[k] = replace(r, places=kept)
                 else:
                     dropped.add(k)
-        for component in components:
-            for rel in component.read(view):
+        for name in COMPONENTS:
+            for rel in readers[name](view):
                 ident = _identity(rel)
                 if ident in seen:
                     continue
@@ -85,4 +95,4 @@ def extract_relations(record: ReportRecord, gazetteer=None, doc=None) -> list[Re
     return [r for k, r in enumerate(relations) if k not in dropped]
 
 
-__all__ = ["RelationError", "extract_relations", "find_reporting_org", "load_components", "load_demonyms"]
+__all__ = ["COMPONENTS", "RelationError", "extract_relations", "find_reporting_org", "load_demonyms"]

@@ -3,7 +3,8 @@
 Cues (lang/en/relations/funding.jsonl): verbs of paying ("X allocated US$2 million to Y", passive "support
 worth US$200,000 has been provided by X") and money words or amounts followed by "from" ("funding from X",
 "$3 million from X"). The recipient is who the sentence says ("to Y", "for Y", the subject that receives),
-else the report's publisher.
+else the plan the report speaks for, else its publisher; "through X" names a fund that paid for what the
+sentence's subject does.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import re
 
 from extract.records import Relation
 from extract.relations.parse import Cue, SentenceView, lemma_of, load_cues, relation
+from extract.relations.surface import FUND_KINDS
 
 COMPONENT = "funding"
 # How many sentences after the funder's sentence an allocation line may follow it.
@@ -23,12 +25,14 @@ _RECEIVING = frozenset({"receive", "get", "obtain", "have", "include", "secure",
 
 
 def read_funding(view: SentenceView) -> list[Relation]:
-    verbs, froms, allocations, labels = {}, {}, [], {}
+    verbs, froms, allocations, labels, channels = {}, {}, [], {}, {}
     for cue in load_cues(COMPONENT):
         if cue.slot == "allocation":
             allocations.append(cue)
         elif cue.slot == "label":
             labels[cue.lemma] = cue
+        elif cue.slot == "channel":
+            channels[cue.lemma] = cue
         else:
             (verbs if cue.slot == "verb" else froms)[cue.lemma] = cue
     out: list[Relation] = []
@@ -52,19 +56,38 @@ def read_funding(view: SentenceView) -> list[Relation]:
                     objects += [view.hit_in(g) for c in verb.children if c.dep_ in ("ccomp", "xcomp")
                                 for g in c.children if g.dep_ == "nsubj"]     # "... allowed Y to equip"
                     recipients = [h.key for h in objects if h is not None]
-                recipients = recipients or ([view.reporter] if view.reporter else [])
+                recipients = recipients or _default_recipients(view, named_other=False)
                 _remember(view, [h.key for h in funders])
                 out += _fundings(view, [h.key for h in funders], recipients, cue)
+        if tok.lower_ in channels and tok.dep_ == "prep":
+            out += _channel(view, tok, channels[tok.lower_])
     if allocations:
         out += _allocations(view, allocations[0])
     out += _label_line(view, labels)
     return out
 
 
+def _channel(view: SentenceView, tok, cue: Cue) -> list[Relation]:
+    """"Through the X Fund, Y will provide ...", "support was provided through X": a fund (by its kind, or an
+    organisation the report has named as a funder) that the clause works through pays its subject, else the
+    default recipient."""
+    obj = next((c for c in tok.children if c.dep_ == "pobj"), None)
+    hit = view.hit_in(obj) if obj is not None else None
+    if hit is None:
+        return []
+    known = view.memory.get("funders", set())
+    funds = [h.key for h in view.group_of(hit) if h.kind in FUND_KINDS or h.key in known]
+    if not funds:
+        return []
+    recipients = [h.key for h in view.actors(tok) if h.key not in funds] or _default_recipients(view, False)
+    return _fundings(view, funds, recipients, cue)
+
+
 def _label_line(view: SentenceView, labels: dict) -> list[Relation]:
     """A label and its amount on a line of their own ("XYZ Allocated: CHF 282,339", "Funding from X: ..."
     is read above): the organisation before the label paid the report's publisher."""
-    if not labels or not view.reporter or not view.hits:
+    recipients = _default_recipients(view, False)
+    if not labels or not recipients or not view.hits:
         return []
     first = view.hits[0]
     doc = view.span.doc
@@ -75,13 +98,14 @@ def _label_line(view: SentenceView, labels: dict) -> list[Relation]:
     if cue is None or colon.text != ":" or not any(t.ent_type_ == "MONEY" or t.like_num for t in doc[first.end + 2:view.span.end]):
         return []
     _remember(view, [first.key])
-    return _fundings(view, [first.key], [view.reporter], cue)
+    return _fundings(view, [first.key], recipients, cue)
 
 
 def _remember(view: SentenceView, funders: list[str]) -> None:
     """Keep the last funder the report named, for the allocation lines that follow it."""
     if funders:
         view.memory["funder"] = (view.sent.index, funders[0])
+        view.memory.setdefault("funders", set()).update(funders)
 
 
 def _allocations(view: SentenceView, cue: Cue) -> list[Relation]:
@@ -155,9 +179,19 @@ def _verb(view: SentenceView, verb, cue: Cue) -> list[Relation]:
                               and any(a.dep_ == "aux" and a.lower_ == "to" for a in c.children)
                               for h in heads for c in h.children):
         named_other = True               # "allocated 5 billion dinars to reopen the camp": paid for its own act
-    if not recipients and view.reporter and not named_other:
-        recipients = [view.reporter]
+    if not recipients and view.own_plan and any(m.key == view.own_plan and m.sentence == view.sent.index
+                                                for m in view.record.mentions):
+        return []                        # a verb of paying in a sentence naming the plan: the programme component's
+    recipients = recipients or _default_recipients(view, named_other)
     return _fundings(view, funders, recipients, cue)
+
+
+def _default_recipients(view: SentenceView, named_other: bool) -> list[str]:
+    """Who money with no named recipient pays: the plan the report speaks for (what the money is for is
+    its work), else the report's publisher, unless the sentence says the money went to something else."""
+    if view.own_plan:
+        return [view.own_plan]
+    return [view.reporter] if view.reporter and not named_other else []
 
 
 def _fundings(view: SentenceView, funders: list[str], recipients: list[str], cue: Cue) -> list[Relation]:

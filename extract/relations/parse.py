@@ -22,6 +22,7 @@ _LIST_TAIL = re.compile(r"^(?:\s*\([^()]{0,80}\))?\s*,?\s*(?:and|or|as well as)\
 _PARENS = re.compile(r"\([^()]*\)")
 _LEAD_GAP = re.compile(r"^(?:\s|\b(?:the|its|their|our|national|local|partner)\b)*$", re.IGNORECASE)
 _FUTURE_AUX = frozenset({"will", "shall", "'ll"})
+_POSSIBLE_AUX = frozenset({"can", "could", "may", "might"})
 _INTENT_VERBS = frozenset({"plan", "intend", "aim"})
 # "budget" is no money word: "in line with the Budget Law" names a law, "approved the budget" no payment.
 _MONEY_WORDS = frozenset({"funding", "fund", "funds", "grant", "contribution", "allocation", "financing", "donation",
@@ -78,6 +79,7 @@ class SentenceView:
     place_hits: list[Hit] = field(default_factory=list)   # places named, in text order (not demonyms)
     plan: bool = False                # the report is a plan: what it says will be done is its content
     memory: dict = field(default_factory=dict)   # what a component keeps from one sentence of the report to the next
+    own_plan: str | None = None       # the plan the report speaks for (surface.find_own_programme)
     org_at: dict[int, Hit] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -178,32 +180,45 @@ class SentenceView:
 
     def stated(self, tok) -> bool:
         """Whether the clause of `tok` states a fact the graph may hold: anything in a plan, else what is
-        not said in the future tense; never a question ("Did the society request funding from X?")."""
-        if self.text.rstrip().endswith("?"):
+        not said in the future tense; never a question ("Did the society request funding from X?"), a
+        negation ("X cannot fund ...") or a mere possibility ("this can be financed by X")."""
+        if self.text.rstrip().endswith("?") or self.hedged(tok):
             return False
         return self.plan or not self.future(tok)
+
+    def hedged(self, tok) -> bool:
+        """Whether the clause `tok` stands in is negated or only says what may be ("cannot fund", "could
+        be financed by"): the clause's verbs up to its own verb, as in `future`."""
+        return any(any(c.dep_ == "neg" or (c.dep_ in ("aux", "auxpass") and c.lower_ in _POSSIBLE_AUX)
+                       for c in verb.children) for verb in _clause_verbs(tok))
 
     def future(self, tok) -> bool:
         """Whether the clause `tok` stands in speaks of the future ("will support", "plans to fund"): in a
         report that is no plan, an intention, not yet a relation. Only `tok`'s own clause counts, not a
         relative clause elsewhere in the sentence ("..., which will take charge of them")."""
-        a = tok
-        for _ in range(12):
-            if a.pos_ in ("VERB", "AUX"):
-                if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _FUTURE_AUX for c in a.children):
-                    return True
-                if a.dep_ == "xcomp" and lemma_of(a.head) in _INTENT_VERBS:
-                    return True
-                if a.dep_ not in ("xcomp", "conj", "pcomp", "prep", "pobj", "dobj", "amod", "compound"):
-                    return False            # the clause's own verb: above it is another clause
-            if a.head.i == a.i:
-                return False
-            a = a.head
+        for a in _clause_verbs(tok):
+            if any(c.dep_ in ("aux", "auxpass") and c.lower_ in _FUTURE_AUX for c in a.children):
+                return True
+            if a.dep_ == "xcomp" and lemma_of(a.head) in _INTENT_VERBS:
+                return True
         return False
 
     def clause_has_money(self, tok) -> bool:
         """Whether the clause `tok` heads names an amount or a money word."""
         return any(t.ent_type_ == "MONEY" or t.lower_ in _MONEY_WORDS for t in tok.subtree)
+
+
+def _clause_verbs(tok):
+    """The verbs from `tok` up to its clause's own verb (above that is another clause)."""
+    a = tok
+    for _ in range(12):
+        if a.pos_ in ("VERB", "AUX"):
+            yield a
+            if a.dep_ not in ("xcomp", "conj", "pcomp", "prep", "pobj", "dobj", "amod", "compound"):
+                return
+        if a.head.i == a.i:
+            return
+        a = a.head
 
 
 def lemma_of(tok) -> str:
@@ -275,7 +290,7 @@ def relation(kind: str, view: SentenceView, subject: str | None, objects, compon
 
 
 def sentence_views(record: ReportRecord, doc, reporter: str | None, kinds: frozenset, place_kinds: frozenset,
-                   plan: bool = False):
+                   plan: bool = False, own_plan: str | None = None):
     """A view per sentence of `doc` that names an organisation of `kinds` or a place of `place_kinds`."""
     by_sentence: dict[int, list] = {}
     memory: dict = {}
@@ -312,7 +327,7 @@ def sentence_views(record: ReportRecord, doc, reporter: str | None, kinds: froze
         hits = sorted(hits + _role_hits(span, roles, sent.start, {i for h in hits for i in range(h.start, h.end)}),
                       key=lambda h: h.start)
         if hits or places:
-            yield SentenceView(record, sent, span, hits, reporter, places, plan, memory)
+            yield SentenceView(record, sent, span, hits, reporter, places, plan, memory, own_plan=own_plan)
 
 
 def _title_at(doc, end: int, titles: frozenset) -> tuple[int, int] | None:

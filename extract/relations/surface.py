@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from extract.errors import DataError, read_tsv
-from extract.kinds import organisation_kinds
+from extract.kinds import framework_kinds, organisation_kinds, programme_kinds
 from extract.records import Mention, Relation, ReportRecord, Sentence
 from extract.relations.parse import owns_document, unique_by_key
 from extract.resources import data_path
@@ -155,6 +155,24 @@ def find_reporting_org(record: ReportRecord) -> str | None:
     return None
 
 
+def find_own_programme(record: ReportRecord) -> str | None:
+    """The plan a report speaks for, which money it names without a recipient pays: the programme its title
+    line names (the report is that plan's document), or, when the report names no publisher, the one plan or
+    framework it names (an update on a response plan). None when neither is one."""
+    framing = framework_kinds()
+    programmes = {k for k, e in record.entities.items() if e.kind in programme_kinds()}
+    if not programmes or not record.sentences:
+        return None
+    first = record.sentences[0]
+    titled = {m.key for m in record.mentions if m.sentence == first.index and m.key in programmes}
+    if len(titled) == 1:
+        return next(iter(titled))
+    if find_reporting_org(record) is not None:
+        return None
+    plans = {k for k in programmes if record.entities[k].kind in framing}
+    return next(iter(plans)) if len(plans) == 1 else None
+
+
 def is_plan(record: ReportRecord) -> bool:
     """A report that speaks in the future tense (a plan, an appeal, a framework): what it says will be done
     is its content. A retrospective report's "will" is an intention, not yet a relation."""
@@ -179,6 +197,8 @@ def read_surface_relations(record: ReportRecord, gazetteer=None, reporter: str |
     relations: list[Relation] = []
     seen: set = set()
     for sent in record.sentences:
+        if sent.text.rstrip().endswith("?"):
+            continue                     # a question states nothing ("Did the society request funding from X?")
         hits = _sentence_hits(record, sent, by_sentence.get(sent.index, []))
         found = _sentence_relations(record, sent, hits, reporter, plan, declared)
         if _DONOR_HEADER.fullmatch(sent.text.strip()) and sent.index + 1 < len(record.sentences):

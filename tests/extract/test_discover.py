@@ -121,8 +121,8 @@ def test_a_later_short_form_of_a_persons_name_is_that_person(tmp_path, extractor
 
 
 def test_a_un_programme_is_an_agency_though_a_programme_is_no_organisation(tmp_path, extractor):
-    text = ("In Peru, UNICEF met the United Nations Human Settlements Programme. The Water Programme of "
+    text = ("In Peru, UNICEF met the United Nations Coastal Resilience Programme. The Water Programme of "
             "the city was reviewed.\n")
     found = _discovered(_record(tmp_path, extractor, text))
-    assert found["United Nations Human Settlements Programme"].kind == "un_agency"
+    assert found["United Nations Coastal Resilience Programme"].kind == "un_agency"
     assert "Water Programme" not in found

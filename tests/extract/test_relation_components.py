@@ -196,10 +196,10 @@ def test_an_organisation_owning_an_operation_is_no_actor(tmp_path, extractor):
 
 def test_a_name_cut_before_its_complement_is_the_same_organisation(tmp_path, extractor):
     _, record = _relations(tmp_path, extractor,
-                           "In Peru, the Supreme Council of the Andean Water Alliance met in Lima. The Supreme "
+                           "In Peru, the Executive Council of the Andean Water Alliance met in Lima. The Executive "
                            "Council affirmed its commitment to the plan.\n")
     labels = [e.label for e in record.entities.values()]
-    assert "Supreme Council of the Andean Water Alliance" in labels and "Supreme Council" not in labels
+    assert "Executive Council of the Andean Water Alliance" in labels and "Executive Council" not in labels
 
 
 def test_a_place_named_as_owner_of_the_area_is_a_place_of_action(tmp_path, extractor):
@@ -273,3 +273,41 @@ def test_complementing_an_organisation_s_efforts_spelt_with_a_ligature(tmp_path,
     rels, _ = _relations(tmp_path, extractor,
                          "In Peru, UNICEF complemented the e\ufb00orts of the Andean Water Institute.\n")
     assert frozenset(("UNICEF", "Andean Water Institute")) in _pairs(rels, "partnership")
+
+
+def test_money_without_a_recipient_pays_the_plan_the_report_is(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "Andean Flood Anticipatory Action Framework\n\nIn Peru, the Green Climate Fund has "
+                         "allocated US$4 million for the implementation of anticipatory actions. The "
+                         "framework will be reviewed each year.\n")
+    funding = {(s, objs) for k, s, objs, _, _ in rels if k == "funding"}
+    assert ("Green Climate Fund", ("Andean Flood Anticipatory Action Framework",)) in funding
+
+
+def test_without_a_publisher_money_pays_the_one_plan_the_report_names(tmp_path, extractor):
+    text = ("HIGHLIGHTS\n\nIn Peru, the flood response is growing.\n\nFlood preparedness and response plan\n\n"
+            "The response plan is funded at 20 per cent, including $2 million from the Green Climate Fund.\n")
+    rels, _ = _relations(tmp_path, extractor, text)
+    funding = {(s, objs) for k, s, objs, _, _ in rels if k == "funding"}
+    assert ("Green Climate Fund", ("Flood preparedness and response plan",)) in funding
+    # a report that names its publisher credits the publisher, not a plan it mentions
+    rels, _ = _relations(tmp_path, extractor, "UNICEF Peru note\n\n" + text.replace("HIGHLIGHTS\n\n", "")
+                         + "UNICEF repaired 30 wells in Peru.\n")
+    funding = {(s, objs) for k, s, objs, _, _ in rels if k == "funding"}
+    assert ("Green Climate Fund", ("Flood preparedness and response plan",)) not in funding
+
+
+def test_work_done_through_a_fund_is_paid_by_it(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Peru, through the Green Climate Fund, the Andean Water Institute provided "
+                         "blankets to 8,000 people.\n")
+    funding = {(s, objs) for k, s, objs, _, _ in rels if k == "funding"}
+    assert ("Green Climate Fund", ("Andean Water Institute",)) in funding
+    assert not _pairs(rels, "partnership")
+
+
+def test_a_negated_or_possible_payment_states_no_funding(tmp_path, extractor):
+    for sentence in ("In Peru, the Green Climate Fund cannot fund the Andean Water Institute.",
+                     "In Peru, the Andean Water Institute could be funded by the Green Climate Fund."):
+        rels, _ = _relations(tmp_path, extractor, sentence + "\n")
+        assert not [r for r in rels if r[0] == "funding" and r[3] != "surface"], sentence
