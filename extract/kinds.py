@@ -3,6 +3,8 @@
 The ontology is the one place a kind is declared: its class, its label, and whether it is an organisation or a
 place (a subclass of rk:Organization or rk:Place). Extraction reads the kind codes from here and the graph
 writer, the pages, evaluation and `kg ask` read the classes, so a new kind is one class in the Turtle.
+Relation kinds likewise (rk:relationCode on a subclass of rk:Relation, with its roles, shortcut, places and
+words): `load_relation_kinds` reads them for the components, the graph writer, the networks, pages and eval.
 """
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ def load_ontology_graph():
 
 @lru_cache(maxsize=1)
 def load_kinds() -> Kinds:
-    """Every class with an rk:kindCode, and which of them are organisations and places."""
+    """Every class with an rk:kindCode, and which of them are organisations and places (the relation kinds checked too)."""
     from rdflib import RDFS, Literal, URIRef
 
     path, onto = ontology_path(), load_ontology_graph()
@@ -67,7 +69,9 @@ def load_kinds() -> Kinds:
                             f"organisations and places from it; restore the class from the project's copy")
         return frozenset(code_of[c] for c in onto.transitive_subjects(RDFS.subClassOf, top) if c in code_of)
 
-    return Kinds(classes, labels, under("Organization"), under("Place"))
+    kinds = Kinds(classes, labels, under("Organization"), under("Place"))
+    load_relation_kinds()        # the relation kinds are declared in the same file: checked with the entity kinds
+    return kinds
 
 
 def _line(path: Path, term: str, value: str | None = None) -> int:
@@ -105,3 +109,81 @@ def _codes_under(*roots: str) -> frozenset[str]:
     code_of = {URIRef(c): code for code, c in load_kinds().classes.items()}
     return frozenset(code_of[c] for root in roots
                      for c in onto.transitive_subjects(RDFS.subClassOf, URIRef(RK + root)) if c in code_of)
+
+
+@dataclass(frozen=True)
+class RelationKind:
+    """A relation kind as its class in the ontology declares it; properties are IRIs (None when not declared)."""
+
+    code: str                    # rk:relationCode, the kind extraction's Relation records carry
+    cls: str                     # the class of its nodes
+    label: str                   # the class's label
+    subject_role: str            # node -> subject (rk:subjectRole)
+    object_role: str             # node -> each object (rk:objectRole); the same property when the sides are peers
+    shortcut: str | None         # subject -> each object (rk:shortcut)
+    inverse: str | None          # the shortcut's owl:inverseOf, written back from each object
+    symmetric: bool              # the shortcut is an owl:SymmetricProperty
+    subject_place: str | None    # subject -> each place (rk:subjectPlace)
+    object_place: str | None     # each object -> each place (rk:objectPlace)
+    forward: str                 # how it reads from the subject's side (rk:forwardLabel)
+    backward: str                # how it reads from an object's side (rk:backwardLabel)
+
+    @property
+    def peers(self) -> bool:
+        """Both sides take the same role: the participants are peers, with or without a subject."""
+        return self.subject_role == self.object_role
+
+    @property
+    def gold_name(self) -> str | None:
+        """The relation's name in gold files: its shortcut's local name in snake case (partnersWith: partners_with)."""
+        if self.shortcut is None:
+            return None
+        local = re.split(r"[#/]", self.shortcut)[-1]
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", local).lower()
+
+
+@lru_cache(maxsize=1)
+def load_relation_kinds() -> dict[str, RelationKind]:
+    """Every class under rk:Relation with an rk:relationCode, by code; a class without its roles raises KindError."""
+    from rdflib import OWL, RDF, RDFS, Literal, URIRef
+
+    path, onto = ontology_path(), load_ontology_graph()
+    relation = URIRef(RK + "Relation")
+    under = set(onto.transitive_subjects(RDFS.subClassOf, relation))
+
+    def value(cls, term: str) -> str | None:
+        v = onto.value(cls, URIRef(RK + term))
+        return str(v) if v is not None else None
+
+    out: dict[str, RelationKind] = {}
+    for cls, code in sorted(onto.subject_objects(URIRef(RK + "relationCode"))):
+        line = f"{path}:{_line(path, 'relationCode', str(code))}"
+        if not isinstance(code, Literal) or not str(code).strip():
+            raise KindError(f"{line}: {cls.n3()} has rk:relationCode {code.n3()}; a relation code is a short text "
+                            f"such as \"funding\"; fix the class")
+        if cls not in under:
+            raise KindError(f"{line}: {cls.n3()} has an rk:relationCode but is no subclass of rk:Relation; "
+                            f"add rdfs:subClassOf rk:Relation to it")
+        if str(code) in out:
+            raise KindError(f"{line}: the relation code {str(code)!r} is on two classes ({out[str(code)].cls} and "
+                            f"{cls}); give each class its own code")
+        for term in ("subjectRole", "objectRole"):
+            if not isinstance(onto.value(cls, URIRef(RK + term)), URIRef):
+                raise KindError(f"{line}: the relation class {cls.n3()} has no rk:{term} (the property from its "
+                                f"node to that side); add one, e.g. rk:{term} rk:participant")
+        shortcut = onto.value(cls, URIRef(RK + "shortcut"))
+        inverse = onto.value(shortcut, OWL.inverseOf) if shortcut is not None else None
+        label = str(onto.value(cls, RDFS.label) or code)
+        forward = value(cls, "forwardLabel") or str(onto.value(shortcut, RDFS.label) or label.lower())
+        out[str(code)] = RelationKind(
+            str(code), str(cls), label, value(cls, "subjectRole"), value(cls, "objectRole"),
+            str(shortcut) if shortcut is not None else None, str(inverse) if inverse is not None else None,
+            shortcut is not None and (shortcut, RDF.type, OWL.SymmetricProperty) in onto,
+            value(cls, "subjectPlace"), value(cls, "objectPlace"), forward,
+            value(cls, "backwardLabel") or str(onto.value(inverse, RDFS.label) or forward))
+    return out
+
+
+def relation_kinds() -> frozenset[str]:
+    """The relation kind codes a component's Relation records may carry."""
+    return frozenset(load_relation_kinds())

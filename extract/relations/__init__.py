@@ -1,6 +1,7 @@
 """Relations between linked entities, read from sentences: a report's record and parse -> Relation records.
 
-Components, one module each, run in this order and never reach into each other's state:
+Components, one module each, registered in `components.tsv` (name and reader), run in this order and never
+reach into each other's state:
 - `surface`: the first rules, over sentence text and mentions (all six kinds, places of action included);
 - `partnership`, `funding`, `place` (places of action): the dependency parse, with cue lexicons in
   `lang/en/relations/<name>.jsonl`;
@@ -14,20 +15,9 @@ from dataclasses import replace
 
 from extract.records import Relation, ReportRecord
 from extract.kinds import place_kinds
+from extract.relations.components import load_components
 from extract.relations.surface import (RelationError, funder_kinds, find_own_programme, find_reporting_org,
                                        is_plan, load_demonyms, read_surface_relations)
-
-COMPONENTS = ("partnership", "funding", "place", "programme")
-
-
-def _readers():
-    from extract.relations.funding import read_funding
-    from extract.relations.partnership import read_partnerships
-    from extract.relations.place import read_places
-    from extract.relations.programme import read_programme_relations
-
-    return {"partnership": read_partnerships, "funding": read_funding,
-            "place": lambda view: read_places(view, view.place_hits), "programme": read_programme_relations}
 
 
 def _identity(rel: Relation) -> tuple:
@@ -57,7 +47,7 @@ def extract_relations(record: ReportRecord, gazetteer=None, doc=None) -> list[Re
     acting = {(r.sentence, a, p) for r in relations if r.kind == "activity"
               for a in (r.subject, *r.objects) if a for p in r.places}
     paid = {(r.sentence, frozenset((r.subject, *r.objects))) for r in relations if r.kind == "funding"}
-    readers = _readers()
+    components = load_components()
     surface_acts = {}
     for k, r in enumerate(relations):
         if r.kind == "activity" and r.component == "surface":
@@ -75,8 +65,8 @@ def extract_relations(record: ReportRecord, gazetteer=None, doc=None) -> list[Re
                     relations[k] = replace(r, places=kept)
                 else:
                     dropped.add(k)
-        for name in COMPONENTS:
-            for rel in readers[name](view):
+        for component in components:
+            for rel in component.read(view):
                 ident = _identity(rel)
                 if ident in seen:
                     continue
@@ -95,4 +85,4 @@ def extract_relations(record: ReportRecord, gazetteer=None, doc=None) -> list[Re
     return [r for k, r in enumerate(relations) if k not in dropped]
 
 
-__all__ = ["COMPONENTS", "RelationError", "extract_relations", "find_reporting_org", "load_demonyms"]
+__all__ = ["RelationError", "extract_relations", "find_reporting_org", "load_components", "load_demonyms"]
