@@ -1,6 +1,8 @@
 """Check a built dataset against the SHACL shapes in ontology/shapes.ttl."""
 from __future__ import annotations
 
+import logging
+import re
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -9,7 +11,7 @@ from uuid import uuid4
 from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.namespace import SH
 
-from extract.errors import DataError, read_turtle
+from extract.errors import DataError, read_data_text, read_turtle
 from extract.resources import data_path
 from kg.build.graph import union_graph
 from kg.ontology import load_ontology
@@ -97,7 +99,11 @@ def _check(graph: Dataset | Graph) -> Conformance:
     import pyshacl
     from pyshacl.errors import ConstraintLoadError, ReportableRuntimeError, ShapeLoadError
 
+    # pyshacl logs a shape it cannot load to stderr itself (its logger gets a fresh handler each call, so it is
+    # silenced, not redirected); the error below says it in one line
+    pyshacl_log = logging.getLogger("pyshacl-validate")
     try:
+        pyshacl_log.disabled = True
         with warnings.catch_warnings():     # rdflib's union reads warn of its own deprecated default_context, per read
             warnings.simplefilter("ignore", DeprecationWarning)
             conforms, results, text = pyshacl.validate(   # on a copy: pyshacl adds RDFS/OWL axioms to the shapes it gets
@@ -105,7 +111,36 @@ def _check(graph: Dataset | Graph) -> Conformance:
             )
     except (ConstraintLoadError, ShapeLoadError, ReportableRuntimeError) as exc:
         # pyshacl names the shape, not the line: a shape whose values are of the wrong type
-        raise DataError(f"{data_path('ontology') / SHAPES_FILE}: a shape cannot be used "
-                        f"({str(getattr(exc, 'message', exc)).splitlines()[0]}); fix it or restore the project's copy") from None
+        path = data_path("ontology") / SHAPES_FILE
+        why = str(getattr(exc, "message", exc)).splitlines()[0]
+        raise DataError(_shape_at_fault(path) or f"{path}: a shape cannot be used ({why}); fix it or restore the "
+                                                 f"project's copy") from None
+    finally:
+        pyshacl_log.disabled = False
     violations = len(set(results.subjects(predicate=SH.resultSeverity)))
     return Conformance(bool(conforms), violations, text)
+
+
+def _shape_at_fault(path) -> str | None:
+    """`FILE:LINE: what is wrong` for the first value of the shapes that SHACL's own shapes (pyshacl's meta-SHACL)
+    reject, found by its parameter and value in the file's text; None when they find nothing. Run only once the
+    shapes have failed to load: the check takes seconds."""
+    from pyshacl.entrypoints import meta_validate
+
+    conforms, results, _ = meta_validate(load_shapes(), inference="none")
+    if conforms:
+        return None
+    text = read_data_text(path)
+    for result in sorted(results.subjects(SH.resultSeverity, None)):
+        parameter, value = results.value(result, SH.resultPath), results.value(result, SH.value)
+        if parameter is None or value is None:
+            continue
+        name = re.split(r"[#/]", str(parameter))[-1]
+        written = re.split(r"[#/]", str(value))[-1] if isinstance(value, URIRef) else str(value)
+        found = re.search(rf"\bsh:{re.escape(name)}\s+(?:\S*?:)?\"?{re.escape(written)}\b", text)
+        if found:
+            line = text[:found.start()].count("\n") + 1
+            why = results.value(result, SH.resultMessage) or "a value SHACL does not allow"
+            return (f"{path}:{line}: sh:{name} {written!r} cannot be used ({why}); fix that line or restore the "
+                    f"project's copy")
+    return None
