@@ -76,8 +76,12 @@ _PEERS = re.compile(r"\b(?:multi-agency|inter-agency|interagency|joint|multi-par
 _WITH = re.compile(r"\bwith\s+", _FLAGS)
 # "with" that compares or aligns rather than joins.
 _NOT_PARTNER_WITH = re.compile(
-    r"\b(?:compared|comparison|line|accordance|consistent|aligned|associated|affected|faced|along|equipped|provided)\s+$",
+    r"\b(?:compared|comparison|line|accordance|consistent|aligned|associated|affected|faced|along|equipped|provided|"
+    r"registered|filed|lodged|charged|compliance|comply|complied)\s+$",
     _FLAGS)
+# "with X noting that ...": X speaks in a clause of its own, it does not join the act.
+_WITH_SPEAKER = re.compile(r"^\s+(?:noting|saying|stating|adding|stressing|underlining|expressing|welcoming|calling)\b",
+                           _FLAGS)
 _SUPPORT = re.compile(
     r"\b(?:supported|supports|supporting|assisted|support\s+(?:was\s+|has\s+been\s+)?(?:provided\s+)?(?:to|for)|"
     r"provided\s+support\s+to)\b(?!\s+by)\s*", _FLAGS)
@@ -358,7 +362,7 @@ def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], 
         if m.start() in used_with or _NOT_PARTNER_WITH.search(text[:m.start()]):
             continue
         partners = [h for h in _list_at(hits, text, m.end(), organisation_kinds(), lead=_LEAD_GAP) if id(h) not in consumed]
-        if not partners:
+        if not partners or _WITH_SPEAKER.match(text[partners[-1].end:]):
             continue
         consumed.update(id(h) for h in partners)
         subject = t.subject(m.start(), consumed)

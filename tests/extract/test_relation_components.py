@@ -311,3 +311,13 @@ def test_a_negated_or_possible_payment_states_no_funding(tmp_path, extractor):
                      "In Peru, the Andean Water Institute could be funded by the Green Climate Fund."):
         rels, _ = _relations(tmp_path, extractor, sentence + "\n")
         assert not [r for r in rels if r[0] == "funding" and r[3] != "surface"], sentence
+
+
+def test_with_that_registers_files_or_lets_someone_speak_is_no_partnership(tmp_path, extractor):
+    for sentence in ("In Peru, most refugees registered with UNHCR live in Lima.",
+                     "In Peru, several cases were filed with the Constitutional Court of Peru in May.",
+                     "In Peru, the statement was welcomed, with the Ministry of Water noting that it was a step."):
+        rels, record = _relations(tmp_path, extractor, "UNICEF Peru note\n\nUNICEF repaired 30 wells in Peru. "
+                                  + sentence + "\n")
+        assert record.publisher == "org/unicef"        # the implicit actor the clause would otherwise credit
+        assert not _pairs(rels, "partnership"), sentence
