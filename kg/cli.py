@@ -229,21 +229,13 @@ def ask(question: Optional[str] = typer.Argument(None, help="A question in plain
                 text = render_answer(answer(question, store, every=all_, folder=out), fmt)
             sys.stdout.write(text)
             return
-        if sys.stdin.isatty():
-            import readline  # noqa: F401  (line editing and history for input())
-            console.print("Ask a question per line; an empty line or Ctrl-D ends.", highlight=False)
-        while True:
-            try:
-                line = input("? " if sys.stdin.isatty() else "")
-            except EOFError:
-                break
-            if not line.strip():
-                if sys.stdin.isatty():
-                    break
-                continue
-            with _time_limit(timeout, "the question"):
-                text = render_answer(answer(line, store, every=all_, folder=out), fmt)
-            sys.stdout.write(text + ("\n" if fmt == "text" else ""))
+        from kg.ask.repl import GREETING, answer_questions, interactive, read_questions
+
+        if interactive():
+            console.print(GREETING, highlight=False)
+        limit = lambda: _time_limit(timeout, "the question")     # noqa: E731  (each question, not the session)
+        for text in answer_questions(read_questions(), store, out, fmt, all_, limit):
+            sys.stdout.write(text)
             sys.stdout.flush()
 
 

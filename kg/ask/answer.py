@@ -97,6 +97,8 @@ def understood(r: Reading, idx: _Index, plan: _Plan | None = None) -> dict:
             role = plan.role
         elif e in r.excluded:
             role = "except"
+        elif any(e == p for p, _ in r.named_for) and not set(r.kinds) <= _PLACE_KINDS:
+            role = "of"         # "Lakeland Region institutions": the answers are its own
         elif any(_has(idx, e, c) for c in ("rk:Place",)):
             role = "place"
         out.setdefault(role, [])
@@ -143,7 +145,7 @@ def _plans(r: Reading, idx: _Index) -> list[_Plan]:
             plans.append(_Plan("ask/themes-of-sdg", {"entity": s}, ("rk:Theme",), (s,), role="goal"))
     orgs = _bindable(r, idx)
     for relation in (r.relations or [r.relation]):      # each relation the question names, in its order
-        if relation not in ("funds", "partners", "members") or not orgs or (r.kinds and set(r.kinds) <= _PLACE_KINDS):
+        if relation not in ("funds", "partners", "members", "procures") or not orgs or (r.kinds and set(r.kinds) <= _PLACE_KINDS):
             continue
         answers = words.relations[relation]["answers"]
         after = r.directions.get(relation, r.entity_after_relation)
@@ -159,13 +161,22 @@ def _plans(r: Reading, idx: _Index) -> list[_Plan]:
         elif relation == "members":
             name = "ask/members-of" if after else "ask/memberships-of"
             plans.append(_Plan(name, {"entity": e}, answers, (e,), authoritative=True, relation=relation))
+        elif relation == "procures":    # "Through what did X procure ...": its channels; "Who procures through X"
+            name = "ask/procuring-through" if after else "ask/procured-through"
+            plans.append(_Plan(name, {"entity": e}, answers, (e,), authoritative=True, relation=relation))
+    if r.relation == "procures" and not orgs:
+        # "Through which facility were the vaccines procured?": every channel, by how well its sentence carries the rest
+        plans.append(_Plan("ask/procurement-channels", {}, words.relations["procures"]["answers"], (),
+                           relation="procures"))
     if r.relation == "members":
         for e in [x for x in r.entities if x not in orgs]:
             plans.append(_Plan("ask/members-of", {"entity": e}, words.relations["members"]["answers"], (e,),
                                role="body"))
-    places = [e for e in r.entities if _has(idx, e, "rk:Place")]
+    owners = {p for p, _ in r.named_for}       # "Lakeland Region bodies work in X": X is where they act
+    places = sorted((e for e in r.entities if _has(idx, e, "rk:Place")), key=lambda e: e in owners)
     if places and r.relation in ("acts", None) and not {"rk:Place", "rk:Region", "rk:Country"} & asked:
-        plans.append(_Plan("ask/actors-in", {"entity": places[0]}, ("rk:Organization",), (places[0],), role="place",
+        more = tuple(r.listed.get(places[0], ()))      # "in A and B": those acting in either
+        plans.append(_Plan("ask/actors-in", {"entity": places[0]}, ("rk:Organization",), (places[0], *more), role="place",
                            authoritative=r.relation == "acts"))
     who_of_relation = bool(r.relation) and r.kinds == list(words.relations[r.relation]["answers"])  # "who funds": not places
     if any(k in ("rk:Place", "rk:Region", "rk:Country") for k in r.kinds) and not who_of_relation:
@@ -276,22 +287,33 @@ def _rank(rows: list[dict], terms: list[str], r: Reading, idx: _Index) -> list[t
 
     weight = _weights(terms, r, idx)
     total = sum(weight.values()) or 1.0
-    keys, carried, docs = [], {}, []
+    keys, carried, docs, in_clause = [], {}, [], {}
     for row in rows:
-        key = (str(row.get("sentence")), str(row.get("text") or ""))
+        key = _row_key(row)
         if key not in carried:
             number = idx.text().number.get(row.get("sentence"))
             carried[key] = _carried(terms, number, key[1], str(row.get("report")), r, idx)
+            if key[2]:      # the words of the clause that says it; the names of its sentence
+                in_clause[key] = {t for t in _carried(terms, None, key[2], str(row.get("report")), r, idx)
+                                  if not t.startswith("e:")} | {t for t in carried[key] if t.startswith("e:")}
             keys.append(key)
-            docs.append([f"w:{stem(t)}" for t in _tokens(key[1]) if _is_word(t)] + sorted(carried[key] - {
+            docs.append([f"w:{stem(t)}" for t in _tokens(key[2] or key[1]) if _is_word(t)] + sorted(carried[key] - {
                 t for t in carried[key] if t.startswith("w:")}))
     scores = dict(zip(keys, BM25Okapi([d or ["-"] for d in docs]).get_scores(terms)))
     out = []
     for row in rows:
-        key = (str(row.get("sentence")), str(row.get("text") or ""))
+        key = _row_key(row)
         share = sum(weight[t] for t in carried[key]) / total
+        if key in in_clause:
+            # "who shares warehouses with X" in a sentence of two partnerships: the one whose clause says so
+            share = (share + sum(weight[t] for t in in_clause[key]) / total) / 2
         out.append((row, share, float(scores[key])))
     return out
+
+
+def _row_key(row: dict) -> tuple[str, str, str]:
+    """(sentence, its text, the clause of the relation when the graph holds one)."""
+    return str(row.get("sentence")), str(row.get("text") or ""), str(row.get("clause") or "")
 
 
 def _best_sentences(r: Reading, idx: _Index, terms: list[str], limit: int = 60, keep=None) -> list[int]:
@@ -355,11 +377,30 @@ def _eligible(rows: list[dict], r: Reading, plan: _Plan, idx: _Index) -> list[di
         rows = [row for row in rows if set(around) & _containers(idx, row["answer"])]
     if r.beyond and r.kinds and set(r.kinds) <= _PLACE_KINDS:   # "neighbouring countries": not the report's own
         rows = [row for row in rows if row["answer"] not in idx.report_places.get(str(row.get("report")), ())]
+    if r.named_for and not (r.kinds and set(r.kinds) <= _PLACE_KINDS):
+        # "Lakeland Region institutions": those whose name says so, when the graph holds any
+        owned = set().union(*(_named_with(idx, words) for _, words in r.named_for))
+        if owned:
+            rows = [row for row in rows if row["answer"] in owned]
     found = [row for row in rows if _compatible(r.kinds, plan.answer_classes, row["answer"], idx)]
     if found or not r.kinds or not set(r.kinds) <= _narrower_organisations():
         return found
     return [row for row in rows if idx.classes.get(row["answer"], set()) & _narrower_organisations() == set()
             and _has(idx, row["answer"], "rk:Organization")]
+
+
+_NAME_STEMS: dict = {}
+
+
+def _named_with(idx: _Index, words: tuple[str, ...]) -> frozenset:
+    """The organisations one of whose names holds the stem sequence `words` ("... of the Lakeland Region")."""
+    if _NAME_STEMS.get(id(idx), (None,))[0] is not idx:
+        table = [(tuple(stem(t) for t in _tokens(name) if _is_word(t)), nodes) for name, nodes in idx.names.items()]
+        _NAME_STEMS[id(idx)] = (idx, [(seq, frozenset(n for n in nodes if _has(idx, n, "rk:Organization")))
+                                      for seq, nodes in table])
+    n = len(words)
+    return frozenset().union(*(nodes for seq, nodes in _NAME_STEMS[id(idx)][1]
+                               if nodes and any(seq[i:i + n] == words for i in range(len(seq) - n + 1))))
 
 
 def _containers(idx: _Index, place) -> set:
@@ -420,7 +461,8 @@ def _command(plan: _Plan, idx: _Index) -> str:
     """The `kg query` call that lists every answer the plan's query gives."""
     if plan.query in COUNTERPARTS and plan.used:
         name, param = COUNTERPARTS[plan.query]
-        return f"kg query {name} --param {param}={_quote(idx.labels.get(plan.used[0], str(plan.used[0])))}"
+        return "; ".join(f"kg query {name} --param {param}={_quote(idx.labels.get(e, str(e)))}"
+                         for e in (plan.used if plan.query == "ask/actors-in" else plan.used[:1]))
     params = "".join(f" --param {k}={_quote(idx.labels.get(v, str(v)) if isinstance(v, URIRef) else str(v))}"
                      for k, v in plan.bindings.items())
     return f"kg query {plan.query}{params}"
@@ -630,7 +672,11 @@ def _run(plan: _Plan, source, r: Reading | None = None, idx: _Index | None = Non
     index read with that query holds for each sentence that best carries the question."""
     if not plan.per_sentence:
         result = run_query(plan.query, source, plan.bindings)
-        return [dict(zip(result.variables, row)) for row in result.rows], result
+        rows = [dict(zip(result.variables, row)) for row in result.rows]
+        for other in plan.used[1:]:     # the entities listed with the bound one, each bound in turn
+            more = run_query(plan.query, source, {**plan.bindings, "entity": other})
+            rows += [dict(zip(more.variables, row)) for row in more.rows]
+        return rows, result
     from kg.query.library import QueryResult, load_query
 
     text, rows = idx.text(), []
@@ -651,6 +697,7 @@ def _run(plan: _Plan, source, r: Reading | None = None, idx: _Index | None = Non
 def _sparql_text(plan: _Plan, result) -> str:
     """The query file that ran, after one `# bound $name = term` line per parameter (graph terms only)."""
     head = "".join(f"# bound ${k} = {v.n3()}\n" for k, v in plan.bindings.items())
+    head += "".join(f"# and run again with $entity = {e.n3()}\n" for e in plan.used[1:])
     return head + result.query.text.rstrip() + "\n"
 
 

@@ -32,6 +32,9 @@ class Reading:
     synonyms: list[tuple] = field(default_factory=list)   # focus words read as any of their synonyms' stem sequences
     directions: dict = field(default_factory=dict)   # relation -> whether the named entity follows its word
     beyond: bool = False             # asks for places beyond the report's own ("neighbouring countries")
+    listed: dict = field(default_factory=dict)      # entity -> the entities listed after it ("in A and B": A -> [B])
+    named_for: list = field(default_factory=list)   # (place, its stems as written) the asked kind is named for
+                                                    # ("Which Lakeland Region institutions": those named with them)
 
 
 def read_question(question: str, source) -> Reading:
@@ -56,6 +59,7 @@ def read_question(question: str, source) -> Reading:
                     adjectives.add(i)
             if nodes:
                 spans.append((i, i + n, nodes))
+    spans += _shared_heads(toks, spans, idx)
     spans.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
     taken, found, ends = set(), [], {}
     for s, e, nodes in spans:
@@ -64,12 +68,17 @@ def read_question(question: str, source) -> Reading:
         taken |= set(range(s, e))
         ends[s] = e
         found += [(s, str(node), node) for node in nodes]
-    entities, where_only, excluded = [], [], []
+    entities, where_only, excluded, listed = [], [], [], {}
     cut = [j for j in range(len(low)) if _phrase_at(low, j, words.exclusion)]
     for start, _, node in sorted(found):
         if node not in entities:
             entities.append(node)
-            if (start > 0 and toks[start - 1].lower() in _PLACE_PREPOSITIONS) or start in adjectives:
+            joined = start > 1 and toks[start - 1].lower() in _LIST_JOINERS and where_only \
+                and entities[-2:-1] == where_only[-1:]      # "in A and B": B is where too, listed with A
+            if joined:
+                head = next((h for h, more in listed.items() if where_only[-1] in more), where_only[-1])
+                listed.setdefault(head, []).append(node)
+            if (start > 0 and toks[start - 1].lower() in _PLACE_PREPOSITIONS) or start in adjectives or joined:
                 where_only.append(node)     # "funds WFP in Haiti", "Malian bodies": Haiti, Mali are where, not who
             if any(j < start <= j + _phrase_at(low, j, words.exclusion) for j in cut):
                 excluded.append(node)       # "apart from Canada, who ...": not an answer, and not what is asked about
@@ -84,6 +93,7 @@ def read_question(question: str, source) -> Reading:
 
     used = set(taken)
     kinds: list[str] = []
+    kind_at = None
     plain = [t.lower() for t in toks]
     wh = [i for i, t in enumerate(plain) if t in ("which", "what", "who", "where", "whose", "how")]
     for i in wh:
@@ -103,7 +113,7 @@ def read_question(question: str, source) -> Reading:
                 break
             hit = _kinds_at(low, j, words.kinds, used)
             if hit:
-                kinds = _coordinated(low, j, hit, words, used)
+                kinds, kind_at = _coordinated(low, j, hit, words, used), j
                 break
         if kinds:
             break
@@ -111,8 +121,16 @@ def read_question(question: str, source) -> Reading:
         for j in range(len(low)):
             hit = _kinds_at(low, j, words.kinds, used)
             if hit:
-                kinds = _coordinated(low, j, hit, words, used)
+                kinds, kind_at = _coordinated(low, j, hit, words, used), j
                 break
+    for start, _, node in found:     # "the Second Decade outcome", "the COVAX facility": the kind is part of the name
+        hit = _kinds_at(low, ends[start], words.kinds, used)
+        if hit and any(_has(idx, node, cls) for cls in hit[1]):
+            used.update(range(ends[start], ends[start] + hit[0]))
+    # a place's name (not its adjective) just before the kind names what the answers belong to
+    named_for = [(node, tuple(stem(t) for t in toks[start:ends[start]] if _is_word(t))) for start, _, node in sorted(found)
+                 if kind_at is not None and ends[start] == kind_at and start not in adjectives and node not in excluded
+                 and _has(idx, node, "rk:Place")]
 
     relation, after, relations = None, False, []
     named = sorted(taken - aside)
@@ -163,9 +181,26 @@ def read_question(question: str, source) -> Reading:
             focus.append(s)
             focus_words.append(toks[j])
     return Reading(entities, themes, kinds, relation, after, focus, focus_words, years, where_only, relations,
-                   excluded, synonyms, directions, bool(beyond))
+                   excluded, synonyms, directions, bool(beyond), listed, named_for)
 
 
+def _shared_heads(toks: list[str], spans: list, idx) -> list:
+    """Names that share the rest of the name after them ("North and South X": North X too, when the graph knows it),
+    as spans of their first word."""
+    out = []
+    for s, e, _ in spans:
+        k = s - 1
+        while e - s >= 2 and k >= 1 and toks[k].lower() in _LIST_JOINERS and toks[k - 1][:1].isupper():
+            seq = (toks[k - 1], *toks[s + 1:e])
+            nodes = idx.exact.get(seq, set()) | idx.folded.get(tuple(t.lower() for t in seq), set())
+            if not nodes:
+                break
+            out.append((k - 1, k, nodes))
+            k -= 2
+    return out
+
+
+_LIST_JOINERS = frozenset({"and", "or", ",", "&"})
 _STOP_LEMMAS: dict = {}
 
 
