@@ -6,7 +6,7 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from rdflib import RDF, SKOS, Dataset, Literal
+from rdflib import RDF, SKOS, Dataset, Graph, Literal, URIRef
 
 from kg.build.iris import mint_iri, report_iri
 from kg.namespace import PREFIXES, RK
@@ -41,38 +41,45 @@ def load_dataset(out_dir: Path, reports: list[str] | None = None, reason: bool =
 
 
 def complete_dataset(ds: Dataset, candidates: Path, reports: list[str] | None = None, reason: bool = True) -> Dataset:
-    """Add to a dataset of report graphs what every reader sees beside them, in place: the ontology graph, the
-    candidates graph (from candidates.tsv) and, with `reason`, each graph's entailments. `kg build` calls this
-    on its own dataset, `load_dataset` on graph.trig read back: the pages and the store get the same contents."""
-    from kg.dataset.reasoning import materialise
-
+    """Add to a dataset of report graphs what every reader sees beside them (`dataset_additions`), in place:
+    `load_dataset` calls this on graph.trig read back."""
     for prefix, ns in PREFIXES.items():
         ds.bind(prefix, ns)
-    onto = ds.graph(ONTOLOGY_GRAPH)
-    for t in load_ontology():
-        onto.add(t)
-    _add_candidates(ds, Path(candidates), reports)
-    if reason:
-        with _quiet_rdflib():
-            materialise(ds)
+    for name, triples in dataset_additions(ds, candidates, reports, reason):
+        g = ds.graph(name)
+        g.addN((s, p, o, g) for s, p, o in triples)
     return ds
 
 
-def copy_dataset(ds: Dataset) -> Dataset:
-    """A new union-default Dataset with the same named graphs (a build keeps its own dataset as it was read)."""
-    out = Dataset(default_union=True)
-    for ctx in ds.graphs():
-        if len(ctx):
-            g = out.graph(ctx.identifier)
-            g.addN((s, p, o, g) for s, p, o in ctx)
+def dataset_additions(ds: Dataset, candidates: Path, reports: list[str] | None = None,
+                      reason: bool = True) -> list[tuple[URIRef, set]]:
+    """What every reader sees beside a dataset's report graphs, as (graph name, triples to add) pairs, leaving
+    the dataset as it is: the ontology graph, the candidates graph (from candidates.tsv) and, with `reason`,
+    each graph's entailments. `kg build` gives its pages and its store its own graphs and these (no copy of
+    its dataset), `complete_dataset` adds them to graph.trig read back: both see the same contents."""
+    from kg.dataset.reasoning import entailments, load_rules
+
+    onto = load_ontology()
+    cands = Graph()
+    _add_candidates(cands, Path(candidates), reports)
+    graphs = [(ctx.identifier, ctx, set()) for ctx in ds.graphs() if len(ctx)]
+    graphs += [(ONTOLOGY_GRAPH, onto, set(onto)), (CANDIDATES, cands, set(cands))]
+    out = []
+    with _quiet_rdflib():
+        rules = load_rules() if reason else None
+        for name, g, triples in graphs:
+            if rules is not None:
+                triples |= entailments(g, rules)
+            if triples:
+                out.append((name, triples))
     return out
 
 
-def _add_candidates(ds: Dataset, path: Path, reports: list[str] | None) -> None:
-    """Unlinked names are a review list, not facts: they go in their own named graph as SKOS concepts of one scheme."""
+def _add_candidates(g: Graph, path: Path, reports: list[str] | None) -> None:
+    """Unlinked names are a review list, not facts: they go in a graph of their own (named CANDIDATES in the
+    dataset) as SKOS concepts of one scheme."""
     if not path.is_file():
         return
-    g = ds.graph(CANDIDATES)
     with path.open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f, delimiter="\t"):
             slug = row.get("example", "").split(":", 1)[0]

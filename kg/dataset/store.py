@@ -151,29 +151,25 @@ def dataset_quads(dataset) -> list:
     return oxigraph_quads((g.identifier, g) for g in dataset.graphs())
 
 
-def _served_quads(out_dir: Path, dataset=None) -> list:
-    """The quads of the one dataset (`kg.dataset.load.load_dataset(out_dir)`), as pyoxigraph quads.
-
-    `kg build` passes the dataset it made (its own report graphs completed by `complete_dataset`, the same
-    contents), so graph.trig is not read back; without it, graph.trig is read by load_dataset itself.
-    """
+def _served_quads(out_dir: Path) -> list:
+    """The quads of the one dataset (`kg.dataset.load.load_dataset(out_dir)`, graph.trig read back), as pyoxigraph quads."""
     from kg.dataset.load import load_dataset
     from kg.query.library import QueryError
 
-    if dataset is None:
-        with warnings.catch_warnings():  # rdflib's TriG parser calls its own deprecated API
-            warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"rdflib\.")
-            try:
-                dataset = load_dataset(out_dir)
-            except QueryError as exc:  # one line, though a parser's message may span several
-                raise StoreError(" ".join(str(exc).split())) from None
+    with warnings.catch_warnings():  # rdflib's TriG parser calls its own deprecated API
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"rdflib\.")
+        try:
+            dataset = load_dataset(out_dir)
+        except QueryError as exc:  # one line, though a parser's message may span several
+            raise StoreError(" ".join(str(exc).split())) from None
     return dataset_quads(dataset)
 
 
-def write_store(out_dir: Path, dataset=None) -> Path:
+def write_store(out_dir: Path, quads: list | None = None) -> Path:
     """(Re)make out/store/ from the build in out_dir, swapped in with one rename; return the RocksDB folder.
 
-    `kg build` passes the one dataset it made, so that nothing is read back (see `_served_quads`).
+    `kg build` passes the quads of the one dataset it made (its report graphs and `dataset_additions`), so that
+    nothing is read back; without them, graph.trig is read by `load_dataset` itself.
     """
     import pyoxigraph
 
@@ -186,10 +182,8 @@ def write_store(out_dir: Path, dataset=None) -> Path:
     except OSError as exc:
         raise StoreError(f"{out_dir}: cannot write the store here ({exc.strerror})") from None
     try:
-        quads = _served_quads(out_dir, dataset)
         store = pyoxigraph.Store(str(stage / DB_DIR))
-        store.bulk_extend(_with_union(quads))
-        del quads
+        store.bulk_extend(_with_union(_served_quads(out_dir) if quads is None else quads))
         store.flush()
         store.optimize()
         del store  # release the RocksDB lock before the folder moves

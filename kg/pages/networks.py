@@ -118,7 +118,9 @@ def load_entities(data: Dataset | Graph) -> dict[str, Entity]:
             alt_labels=sorted(str(o) for o in g.objects(s, SKOS.altLabel)),
             wikidata=wd.rsplit("/", 1)[-1] if wd else None,
             notations=sorted(str(o) for o in g.objects(s, SKOS.notation)),
-            mentions=int(g.value(s, RK.mentionCount) or len(sentences)),
+            # its mentions in every report: a union of reports holds one rk:mentionCount per report, and
+            # g.value picked one of them by the store's order
+            mentions=sum(1 for _ in g.subjects(RK.denotes, s)) or len(sentences),
             reports=sorted({_report_of(g, x) for x in sentences} - {""}),
             goal=int(goal) if goal is not None else None,
             short_title=str(g.value(s, SKOS.prefLabel)) if g.value(s, SKOS.prefLabel) is not None else None,

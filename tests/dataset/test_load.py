@@ -5,16 +5,22 @@ import shutil
 
 from rdflib import Dataset
 
-from kg.dataset.load import ONTOLOGY_GRAPH, complete_dataset, copy_dataset, load_dataset
+from kg.dataset.load import CANDIDATES, ONTOLOGY_GRAPH, complete_dataset, dataset_additions, load_dataset
 from kg.ontology import entity_kind
 
 
 def test_the_build_completes_its_dataset_as_the_loader_does(built, out_dir):
-    """What kg build hands the pages and the store is what load_dataset reads back from graph.trig."""
+    """What kg build hands the pages and the store (its own graphs and `dataset_additions`) is what load_dataset
+    reads back from graph.trig; the build's own dataset is left as it was made."""
     from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
     build, _ = built
-    made = complete_dataset(copy_dataset(build.dataset), out_dir / "candidates.tsv")
+    before = len(build.dataset)
+    made = Dataset()
+    for g in build.dataset.graphs():
+        made.graph(g.identifier).addN((s, p, o, made.graph(g.identifier)) for s, p, o in g)
+    for name, triples in dataset_additions(build.dataset, out_dir / "candidates.tsv"):
+        made.graph(name).addN((s, p, o, made.graph(name)) for s, p, o in triples)
     read = load_dataset(out_dir)
     assert {g.identifier for g in made.graphs() if len(g)} == {g.identifier for g in read.graphs() if len(g)}
     for g in read.graphs():
@@ -23,7 +29,20 @@ def test_the_build_completes_its_dataset_as_the_loader_does(built, out_dir):
             if not isomorphic(ours, g):
                 _, only_made, only_read = graph_diff(to_isomorphic(ours), to_isomorphic(g))
                 raise AssertionError(f"{g.identifier}: {sorted(map(str, only_made))[:3]} / {sorted(map(str, only_read))[:3]}")
-    assert len(build.dataset.graph(ONTOLOGY_GRAPH)) == 0, "the build's own dataset is left as it was made"
+    assert len(build.dataset) == before and len(build.dataset.graph(ONTOLOGY_GRAPH)) == 0, \
+        "the build's own dataset is left as it was made"
+
+
+def test_complete_dataset_adds_the_additions_in_place(out_dir):
+    ds = Dataset(default_union=True)
+    ds.parse(out_dir / "graph.trig", format="trig")
+    additions = dataset_additions(ds, out_dir / "candidates.tsv")
+    assert {name for name, _ in additions} >= {ONTOLOGY_GRAPH, CANDIDATES}
+    n = len(set().union(*(set(ctx) for ctx in ds.graphs())))
+    complete_dataset(ds, out_dir / "candidates.tsv")
+    for name, triples in additions:
+        assert triples <= set(ds.graph(name)), name
+    assert len(ds) > n
 
 
 def test_kg_pages_writes_the_pages_the_build_wrote(built, out_dir, tmp_path):
