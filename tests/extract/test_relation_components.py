@@ -321,3 +321,17 @@ def test_with_that_registers_files_or_lets_someone_speak_is_no_partnership(tmp_p
                                   + sentence + "\n")
         assert record.publisher == "org/unicef"        # the implicit actor the clause would otherwise credit
         assert not _pairs(rels, "partnership"), sentence
+
+
+def test_a_unit_named_with_its_parent_s_possessive_and_a_body_composed_of_a_list(tmp_path, extractor):
+    rels, _ = _relations(tmp_path, extractor,
+                         "In Peru, the triggers are monitored by the Andean Water Institute's Centre for Climate "
+                         "Data. The Water Steering Committee, composed of UNICEF, WFP and the Ministry of Water, "
+                         "met twice in Lima.\n")
+    members = {(s, objs, c) for k, s, objs, c, _ in rels if k == "membership"}
+    assert ("Centre for Climate Data", ("Andean Water Institute",), "membership") in members
+    for member in ("UNICEF", "WFP", "Ministry of Water"):
+        assert (member, ("Water Steering Committee",), "membership") in members
+    # a country's body is no unit of the country in this sense, and no possessive, no membership
+    rels, _ = _relations(tmp_path, extractor, "In Peru, the Centre for Climate Data met UNICEF in Lima.\n")
+    assert not [r for r in rels if r[0] == "membership"]
