@@ -127,6 +127,8 @@ class RelationKind:
     object_place: str | None     # each object -> each place (rk:objectPlace)
     forward: str                 # how it reads from the subject's side (rk:forwardLabel)
     backward: str                # how it reads from an object's side (rk:backwardLabel)
+    subject_noun: str = ""       # what `kg ask` calls the subject (rk:subjectNoun)
+    object_noun: str = ""        # and the objects (rk:objectNoun)
 
     @property
     def peers(self) -> bool:
@@ -180,7 +182,8 @@ def load_relation_kinds() -> dict[str, RelationKind]:
             str(shortcut) if shortcut is not None else None, str(inverse) if inverse is not None else None,
             shortcut is not None and (shortcut, RDF.type, OWL.SymmetricProperty) in onto,
             value(cls, "subjectPlace"), value(cls, "objectPlace"), forward,
-            value(cls, "backwardLabel") or str(onto.value(inverse, RDFS.label) or forward))
+            value(cls, "backwardLabel") or str(onto.value(inverse, RDFS.label) or forward),
+            value(cls, "subjectNoun") or "", value(cls, "objectNoun") or "")
     return out
 
 

@@ -195,3 +195,17 @@ def test_the_toy_kind_is_scored_by_eval_under_its_gold_name(toy, tmp_path):
     row = next((line for line in scored.stdout.splitlines() if "training" in line), None)
     assert row is not None, scored.stdout
     assert row.split("│")[2:5] == [" 1.000 ", " 1.000 ", " 1.000 "], row
+
+
+def test_a_question_relation_names_a_declared_kind(tmp_path):
+    import json
+
+    from kg.ask.words import WordsError, _check_words
+    from kg.query.library import query_dir
+
+    text = (query_dir() / "ask" / "words.json").read_text(encoding="utf-8").replace('"kind": "funding"', '"kind": "fundraising"', 1)
+    path = tmp_path / "words.json"
+    path.write_text(text, encoding="utf-8")
+    line = next(n for n, l in enumerate(text.split("\n"), 1) if '"fundraising"' in l)
+    with pytest.raises(WordsError, match=rf"words\.json:{line}: the relation 'funds' asks about the kind 'fundraising'"):
+        _check_words(path, json.loads(text))

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from extract.errors import DataError, check_fields, line_of, read_data_text, read_json
 from extract.gazetteer import strip_accents
+from extract.kinds import load_relation_kinds
 from kg.query.library import query_dir
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -99,7 +100,9 @@ WORDS_OPTIONAL = {"exclusion": [str], "origin": [str], "synonyms": [[str]], "nam
                   "demonym_endings": [str], "beyond": [str]}
 KIND_FIELDS = {"class": str, "words": [str]}
 RELATION_FIELDS = {"words": [str]}
-RELATION_OPTIONAL = {"passive": [str], "answers": [str], "label": str, "roles": [str]}
+# "kind": the relation kind (rk:relationCode) it asks about: its code is the label and its nouns the roles
+# (rk:subjectNoun, rk:objectNoun) unless "label" and "roles" say otherwise
+RELATION_OPTIONAL = {"passive": [str], "answers": [str], "label": str, "roles": [str], "kind": str}
 
 
 def _check_words(path, data) -> None:
@@ -118,6 +121,9 @@ def _check_words(path, data) -> None:
     for n, (key, item, fields, optional) in enumerate(items):
         line = line_of(text, key, value=n < len(data["kinds"]))     # a kind by its class, a relation by its name
         check_fields(path, line, item, fields, WordsError, optional)
+        if n >= len(data["kinds"]) and "kind" in item and item["kind"] not in load_relation_kinds():
+            raise WordsError(f"{path}:{line}: the relation {key!r} asks about the kind {item['kind']!r}, which the "
+                             f"ontology does not declare (rk:relationCode: {', '.join(sorted(load_relation_kinds()))})")
 
 
 def _lemmas(phrase: str) -> tuple[str, ...]:
@@ -127,11 +133,13 @@ def _lemmas(phrase: str) -> tuple[str, ...]:
 def _words(data: dict) -> Words:
     kinds = sorted({(_lemmas(w), k["class"]) for k in data["kinds"] for w in k["words"]}, key=lambda kv: -len(kv[0]))
     labels = {k["class"]: k.get("label", k["class"]) for k in data["kinds"]}
+    declared = load_relation_kinds()
     relations = {name: {"words": sorted({_lemmas(w) for w in r["words"]}, key=len, reverse=True),
                         "passive": {_lemmas(w) for w in r.get("passive", ())},
                         "answers": tuple(r.get("answers", ())),
-                        "label": r.get("label", name),
-                        "roles": tuple(r.get("roles", ("", "")))}
+                        "label": r.get("label", r.get("kind", name)),
+                        "roles": tuple(r.get("roles", (declared[r["kind"]].subject_noun, declared[r["kind"]].object_noun)
+                                             if "kind" in r else ("", "")))}
                  for name, r in data["relations"].items()}
     synonyms = sorted(((_lemmas(w), tuple(dict.fromkeys(tuple(stem(t) for t in _tokens(v) if _is_word(t)) for v in group)))
                        for group in data.get("synonyms", ()) for w in group), key=lambda kv: -len(kv[0]))
