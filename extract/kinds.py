@@ -161,17 +161,17 @@ def load_relation_kinds() -> dict[str, RelationKind]:
     for cls, code in sorted(onto.subject_objects(URIRef(RK + "relationCode"))):
         line = f"{path}:{_line(path, 'relationCode', str(code))}"
         if not isinstance(code, Literal) or not str(code).strip():
-            raise KindError(f"{line}: {cls.n3()} has rk:relationCode {code.n3()}; a relation code is a short text "
+            raise KindError(f"{line}: {cls.n3(onto.namespace_manager)} has rk:relationCode {code.n3()}; a relation code is a short text "
                             f"such as \"funding\"; fix the class")
         if cls not in under:
-            raise KindError(f"{line}: {cls.n3()} has an rk:relationCode but is no subclass of rk:Relation; "
+            raise KindError(f"{line}: {cls.n3(onto.namespace_manager)} has an rk:relationCode but is no subclass of rk:Relation; "
                             f"add rdfs:subClassOf rk:Relation to it")
         if str(code) in out:
             raise KindError(f"{line}: the relation code {str(code)!r} is on two classes ({out[str(code)].cls} and "
                             f"{cls}); give each class its own code")
         for term in ("subjectRole", "objectRole"):
             if not isinstance(onto.value(cls, URIRef(RK + term)), URIRef):
-                raise KindError(f"{line}: the relation class {cls.n3()} has no rk:{term} (the property from its "
+                raise KindError(f"{line}: the relation class {cls.n3(onto.namespace_manager)} has no rk:{term} (the property from its "
                                 f"node to that side); add one, e.g. rk:{term} rk:participant")
         shortcut = onto.value(cls, URIRef(RK + "shortcut"))
         inverse = onto.value(shortcut, OWL.inverseOf) if shortcut is not None else None

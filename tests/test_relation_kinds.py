@@ -209,3 +209,21 @@ def test_a_question_relation_names_a_declared_kind(tmp_path):
     line = next(n for n, l in enumerate(text.split("\n"), 1) if '"fundraising"' in l)
     with pytest.raises(WordsError, match=rf"words\.json:{line}: the relation 'funds' asks about the kind 'fundraising'"):
         _check_words(path, json.loads(text))
+
+
+def test_a_relation_class_without_its_roles_is_one_line_naming_its_line(tmp_path):
+    project = tmp_path / "project"
+    for name in COPIED:
+        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    onto = project / "ontology" / "reportkg.ttl"
+    text = onto.read_text(encoding="utf-8")
+    assert text.count("rk:subjectRole schema:funder ; ") == 1
+    onto.write_text(text.replace("rk:subjectRole schema:funder ; ", ""), encoding="utf-8")
+    line = next(n for n, l in enumerate(onto.read_text(encoding="utf-8").split("\n"), 1) if 'rk:relationCode "funding"' in l)
+    (tmp_path / "note.txt").write_text("A short note.\n", encoding="utf-8")
+    got = _kg(project, "build", str(tmp_path / "note.txt"), "--out", str(tmp_path / "out"))
+    assert got.returncode == 1 and "Traceback" not in got.stderr, got.stderr
+    assert got.stderr.strip().splitlines() == [
+        f"error: {onto}:{line}: the relation class rk:Funding has no rk:subjectRole (the property from its node to "
+        f"that side); add one, e.g. rk:subjectRole rk:participant"], got.stderr
+    assert not (tmp_path / "out").exists()
