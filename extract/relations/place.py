@@ -21,7 +21,7 @@ _PLACE_GAP = re.compile(r"(?:[\s,]|\band\b|\bor\b|\bthe\b|\bas well as\b)*")
 
 
 def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
-    preps, situations, presence = {}, set(), set()
+    preps, situations, presence, areas = {}, set(), set(), set()
     for cue in load_cues(COMPONENT):
         if cue.slot == "prep":
             preps[cue.lemma] = cue
@@ -29,16 +29,15 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
             situations.add(cue.lemma)
         elif cue.slot == "presence":
             presence.add(cue.lemma)
+        elif cue.slot == "area":
+            areas.add(cue.lemma)
     doc = view.span.doc
     out: list[Relation] = []
     done: set[int] = set()
     for place in places:
         if place.start in done:
             continue
-        root = doc[place.start:place.end].root
-        anchor = root
-        while anchor.dep_ in ("conj", "appos", "compound", "poss") and anchor.head.i != anchor.i:
-            anchor = anchor.head          # "in A, B and C", "in the Aleppo camps", "in Syria's north"
+        anchor = _anchor(view, place, ("conj", "appos", "compound", "poss"), frozenset(areas))
         prep = anchor.head
         cue = preps.get(prep.lower_) if anchor.dep_ == "pobj" else None
         if cue is None:
@@ -76,22 +75,32 @@ def locative_places(view: SentenceView) -> set[str]:
     A and B", "to X"): the only places an activity can happen in. "The efforts of X", "the Government of X",
     "returnees from X" name a place in no such phrase."""
     preps = {c.lemma for c in load_cues(COMPONENT) if c.slot == "prep"}
-    doc = view.span.doc
     out = set()
     for place in view.place_hits:
-        anchor = doc[place.start:place.end].root
-        for _ in range(4):
-            while anchor.dep_ in ("conj", "appos", "compound", "poss", "nmod", "amod") and anchor.head.i != anchor.i:
-                anchor = anchor.head
-            of = anchor.head
-            if anchor.dep_ == "pobj" and of.lower_ == "of" and of.head.pos_ in ("NOUN", "PROPN") \
-                    and of.head.i not in view.org_at and of.head.i != of.i:
-                anchor = of.head          # "the regions of A", "the camps of A and B"
-                continue
-            break
+        anchor = _anchor(view, place, ("conj", "appos", "compound", "poss", "nmod", "amod"))
         if anchor.dep_ == "pobj" and anchor.head.lower_ in preps:
             out.add(place.key)
     return out
+
+
+def _anchor(view: SentenceView, place: Hit, within: tuple[str, ...], areas: frozenset | None = None):
+    """The token that puts a place in its phrase: climbing through a list and modifiers (`within`: "in A, B and
+    C", "in Syria's north") and through "of" after a common noun ("the affected areas of A", "the camps of A
+    and B"; only after one of `areas` when given: not "the integrity of X"), not after an organisation ("the
+    Government of X") or another place ("the Northern Region of X": that region is where it happens)."""
+    anchor = view.span.doc[place.start:place.end].root
+    in_place = {i for h in view.place_hits for i in range(h.start, h.end)}
+    for _ in range(4):
+        while anchor.dep_ in within and anchor.head.i != anchor.i:
+            anchor = anchor.head
+        of = anchor.head
+        if anchor.dep_ == "pobj" and of.lower_ == "of" and of.head.pos_ in ("NOUN", "PROPN") \
+                and of.head.i not in view.org_at and of.head.i not in in_place and of.head.i != of.i \
+                and (areas is None or lemma_of(of.head) in areas):
+            anchor = of.head
+            continue
+        break
+    return anchor
 
 
 def _unnamed_subject(tok) -> bool:

@@ -335,3 +335,14 @@ def test_a_unit_named_with_its_parent_s_possessive_and_a_body_composed_of_a_list
     # a country's body is no unit of the country in this sense, and no possessive, no membership
     rels, _ = _relations(tmp_path, extractor, "In Peru, the Centre for Climate Data met UNICEF in Lima.\n")
     assert not [r for r in rels if r[0] == "membership"]
+
+
+def test_places_after_an_area_noun_and_of_are_places_of_action_but_not_after_any_noun(tmp_path, extractor):
+    _, record = _relations(tmp_path, extractor,
+                           "In Peru, the Andean Water Institute sheltered 400 families in the affected areas of Cusco and "
+                           "Puno.\n")
+    assert {("Andean Water Institute", "Cusco"), ("Andean Water Institute", "Puno")} <= _acts(record)
+    _, record = _relations(tmp_path, extractor,
+                           "The Andean Water Institute reaffirmed its support for the territorial integrity of "
+                           "Bolivia.\n")
+    assert ("Andean Water Institute", "Bolivia") not in _acts(record)
