@@ -122,6 +122,7 @@ class _Plan:
     authoritative: bool = False  # a relation the pipeline reads from the text (no rows: the text does not say it)
     role: str = "about"        # what the bound entity is to the answer ("outcome", "goal", "place")
     per_sentence: bool = False   # run once per sentence that best carries the question ($sentence bound)
+    places: bool = False         # answers are the places of action of the sentences the query's rows cite
     relation: str | None = None  # the relation of the question it answers, when not the first one named
 
 
@@ -180,6 +181,12 @@ def _plans(r: Reading, idx: _Index) -> list[_Plan]:
                            authoritative=r.relation == "acts"))
     who_of_relation = bool(r.relation) and r.kinds == list(words.relations[r.relation]["answers"])  # "who funds": not places
     if any(k in ("rk:Place", "rk:Region", "rk:Country") for k in r.kinds) and not who_of_relation:
+        if "funds" in r.relations:     # "Where did the work X funds take place?": the places of what it funds
+            funders = [e for e in r.entities if (_has(idx, e, "rk:Organization") or _has(idx, e, "rk:Country"))
+                       and e not in r.excluded]     # "German-funded": the adjective names the funder here
+            for e in funders[:1]:
+                plans += [_Plan("ask/funded-by", {"entity": e}, ("rk:Place",), (e,), role="funder", places=True),
+                          _Plan("ask/funders-of", {"entity": e}, ("rk:Place",), (e,), role="recipient", places=True)]
         actors = [e for e in orgs if _has(idx, e, "rk:Organization")]
         if actors:
             plans.append(_Plan("ask/places-of", {"entity": actors[0]}, ("rk:Place",), (actors[0],), role="actor",
@@ -676,6 +683,8 @@ def _run(plan: _Plan, source, r: Reading | None = None, idx: _Index | None = Non
         for other in plan.used[1:]:     # the entities listed with the bound one, each bound in turn
             more = run_query(plan.query, source, {**plan.bindings, "entity": other})
             rows += [dict(zip(more.variables, row)) for row in more.rows]
+        if plan.places:
+            rows = _places_of_rows(rows, idx)
         return rows, result
     from kg.query.library import QueryResult, load_query
 
@@ -692,6 +701,20 @@ def _run(plan: _Plan, source, r: Reading | None = None, idx: _Index | None = Non
                            key=str)
             rows += [{"answer": place, "label": idx.labels.get(place), **where} for place in (*acted, *finer)]
     return rows, QueryResult(load_query(plan.query), {})
+
+
+def _places_of_rows(rows: list[dict], idx: _Index) -> list[dict]:
+    """Rows for the places of action of each sentence the rows cite (and the finer places it names within them)."""
+    text, out = idx.text(), []
+    for row in rows:
+        i = text.number.get(row.get("sentence"))
+        if i is None:
+            continue
+        acted = text.places.get(i, ())
+        finer = sorted((p for p in text.mentions.get(i, ()) if p not in acted and set(acted) & _containers(idx, p)),
+                       key=str)
+        out += [{**row, "answer": place, "label": idx.labels.get(place)} for place in (*acted, *finer)]
+    return out
 
 
 def _sparql_text(plan: _Plan, result) -> str:

@@ -87,3 +87,11 @@ def test_institutions_named_for_a_place_are_those_its_name_says(iraq):
     assert a.understood.get("of")      # the place is shown as what the answers belong to
     # the same kind without the place: the other participants are answers too
     assert labels("Which institutions attended the round table in Erbil?", store, out) - found
+
+
+# "Supported by the German cooperation and in cooperation with WFP, UNICEF assisted 40,000 households in 34 poor
+# communes in Sikasso, Segou, Koulikoro and Commune-3 in Bamako": where the work a funder pays for took place.
+@pytest.mark.parametrize("question", ["Where did the work funded by the German cooperation take place?",
+                                      "Where did the German-funded programme work?"])
+def test_where_a_funders_work_took_place(question, store, out_dir):
+    assert labels(question, store, out_dir) == {"Sikasso", "Ségou", "Koulikoro", "Bamako"}
