@@ -47,8 +47,11 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
         head = prep.head
         if not view.stated(prep):
             continue
+        owner = _unit_owner(view, head, presence)
         if head.i in view.org_at and view.org_at[head.i].kind not in place_kinds():
             actors = [view.org_at[head.i].key]            # "IFRC in Syria", "UNHCR in Iraq"
+        elif owner is not None:
+            actors = [owner.key]                          # "the Office of UNHCR in Iraq", "the teams of X in Y"
         else:
             if _situation(head, situations, presence):
                 continue
@@ -101,6 +104,19 @@ def _anchor(view: SentenceView, place: Hit, within: tuple[str, ...], areas: froz
             continue
         break
     return anchor
+
+
+def _unit_owner(view: SentenceView, head, presence: set) -> Hit | None:
+    """The organisation whose office, team or programme a noun names through "of" ("the Office of the High
+    Commissioner (XYZ)", "the teams of X"): that noun's place is the organisation's place of action."""
+    if head.pos_ not in ("NOUN", "PROPN") or head.i in view.org_at or lemma_of(head) not in presence:
+        return None
+    for child in head.children:
+        if child.dep_ == "prep" and child.lower_ == "of":
+            hit = next((view.org_at[t.i] for t in child.subtree if t.i in view.org_at), None)
+            if hit is not None and hit.kind not in place_kinds():
+                return hit
+    return None
 
 
 def _unnamed_subject(tok) -> bool:

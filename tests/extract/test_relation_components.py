@@ -346,3 +346,9 @@ def test_places_after_an_area_noun_and_of_are_places_of_action_but_not_after_any
                            "The Andean Water Institute reaffirmed its support for the territorial integrity of "
                            "Bolivia.\n")
     assert ("Andean Water Institute", "Bolivia") not in _acts(record)
+
+
+def test_the_office_of_an_organisation_somewhere_is_its_place_of_action(tmp_path, extractor):
+    _, record = _relations(tmp_path, extractor,
+                           "Peru: 3,000 refugees are registered with the Office of UNHCR in Cusco.\n")
+    assert ("UNHCR", "Cusco") in _acts(record)
