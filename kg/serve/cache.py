@@ -88,3 +88,49 @@ class AnswerCache:
             event = self.running.pop(key, None)
         if event is not None:
             event.set()
+
+
+REPLY_BYTES = 16 * 1024 ** 2  # request bytes kept per served build to recognise a request seen before
+REPLY_MAX = 16 * 1024  # a request longer than this is not kept (its answer is, in AnswerCache)
+
+
+class Reply:
+    """A whole HTTP response of a kept answer: the head around its Date header, and the answer's body."""
+
+    __slots__ = ("key", "before_date", "after_date", "body", "close")
+
+    def __init__(self, key, head: bytes, body: bytes, close: bool):
+        start = head.index(b"\r\nDate: ") + 2
+        end = head.index(b"\r\n", start) + 2
+        self.key, self.before_date, self.after_date, self.body, self.close = key, head[:start], head[end:], body, close
+
+    def head(self, date: bytes) -> bytes:
+        return self.before_date + b"Date: " + date + b"\r\n" + self.after_date
+
+
+class Replies:
+    """The responses of kept answers by the exact bytes of the request (head and body) that got them, so a request
+    seen before is answered without being parsed again. Only the event loop's thread reads and writes it; the
+    oldest go first past REPLY_BYTES. The body is the kept answer's own bytes, not a copy."""
+
+    def __init__(self, limit: int = REPLY_BYTES):
+        self.limit, self.size = limit, 0
+        self.items: dict[bytes, Reply] = {}
+
+    def get(self, raw: bytes) -> Reply | None:
+        return self.items.get(raw)
+
+    def put(self, raw: bytes, reply: Reply) -> None:
+        if len(raw) > REPLY_MAX or raw in self.items:
+            return
+        self.items[raw] = reply
+        self.size += len(raw) + len(reply.before_date) + len(reply.after_date)
+        while self.size > self.limit:
+            old = next(iter(self.items))
+            dropped = self.items.pop(old)
+            self.size -= len(old) + len(dropped.before_date) + len(dropped.after_date)
+
+    def drop(self, raw: bytes) -> None:
+        reply = self.items.pop(raw, None)
+        if reply is not None:
+            self.size -= len(raw) + len(reply.before_date) + len(reply.after_date)

@@ -1,0 +1,138 @@
+"""The endpoint's event loop over raw sockets: kept answers replayed, pipelining, 100-continue, closing, a loop never blocked."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from email.utils import parsedate_to_datetime
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+
+from kg.serve.cache import REPLY_MAX, Replies, Reply
+
+EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@pytest.fixture(scope="module")
+def server(out_dir):
+    """`kg.serve` in this process (its cache and replies can be looked at), one query worker."""
+    from kg.serve.app import make_server
+
+    s = make_server(out_dir, port=0, workers=1, timeout_s=30, watch_s=None)
+    threading.Thread(target=s.serve_forever, daemon=True).start()
+    yield s
+    s.close()
+
+
+def post(query: str, extra: str = "") -> bytes:
+    body = urlencode({"query": query}).encode()
+    return (f"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            f"Accept: application/sparql-results+json\r\n{extra}Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def read_response(f) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP/1.1 response read off a socket file: status, headers (lower-cased names), body."""
+    status = int(f.readline().split()[1])
+    headers = {}
+    while (line := f.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return status, headers, f.read(int(headers.get("content-length", 0)))
+
+
+def exchange(server, *requests: bytes) -> list[tuple[int, dict, bytes]]:
+    """Send the requests on one connection, all at once (pipelined), and read as many responses."""
+    with socket.create_connection(server.server_address[:2], timeout=60) as sock:
+        sock.sendall(b"".join(requests))
+        f = sock.makefile("rb")
+        return [read_response(f) for _ in requests]
+
+
+def library_query(server) -> str:
+    from kg.serve.app import load_query_library
+
+    return load_query_library()[0]["sparql"]
+
+
+def test_a_request_seen_before_is_answered_with_its_response_and_a_fresh_date(server):
+    q = library_query(server)
+    raw = post(q)
+    (s1, h1, b1), = exchange(server, raw)
+    assert raw in server.endpoint.build.replies.items  # kept: the library's queries are answered at start
+    time.sleep(1.1)  # so that a Date kept with the response would show
+    (s2, h2, b2), (s3, h3, b3) = exchange(server, raw, raw)
+    assert s1 == s2 == s3 == 200 and b1 == b2 == b3 and b1.startswith(b'{"head"')
+    assert {k: v for k, v in h1.items() if k != "date"} == {k: v for k, v in h3.items() if k != "date"}
+    assert parsedate_to_datetime(h1["date"]) < parsedate_to_datetime(h3["date"])
+    # the same rows as a client that is no raw socket gets, through the handler
+    fresh = httpx.post(server.url + "sparql", data={"query": q, "x": "1"}, headers={"Accept": "application/sparql-results+json"})
+    assert fresh.json() == httpx.post(server.url + "sparql", data={"query": q}).json()
+
+
+def test_pipelined_requests_are_answered_in_order(server):
+    responses = exchange(server, post("ASK { ?s ?p ?o }"), b"GET /no-such-page HTTP/1.1\r\nHost: x\r\n\r\n",
+                         post("ASK { <urn:x:none> ?p ?o }"), post("ASK { ?s ?p ?o }"))
+    assert [r[0] for r in responses] == [200, 404, 200, 200]
+    assert [b'"boolean":true' in r[2] for r in responses] == [True, False, False, True]
+
+
+def test_a_response_ends_the_connection_when_the_request_asks(server):
+    for _ in range(2):  # the second time from the replies
+        with socket.create_connection(server.server_address[:2], timeout=60) as sock:
+            sock.sendall(post(library_query(server), "Connection: close\r\n"))
+            f = sock.makefile("rb")
+            status, headers, body = read_response(f)
+            assert status == 200 and headers["connection"] == "close" and body
+            assert f.read() == b""  # closed by the server
+
+
+def test_expect_100_continue_is_answered_before_the_body_is_sent(server):
+    body = urlencode({"query": "ASK { ?s ?p ?o }"}).encode()
+    head = (f"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            f"Expect: 100-continue\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    with socket.create_connection(server.server_address[:2], timeout=60) as sock:
+        sock.sendall(head)
+        f = sock.makefile("rb")
+        assert f.readline() == b"HTTP/1.1 100 Continue\r\n" and f.readline() == b"\r\n"
+        sock.sendall(body)
+        status, _, answer = read_response(f)
+    assert status == 200 and b'"boolean":true' in answer
+
+
+def test_a_kept_answer_is_written_while_the_only_worker_runs_a_query(server):
+    """The event loop never waits for a worker: with the one worker busy, a kept answer still comes."""
+    def run_away():
+        try:
+            httpx.post(server.url + "sparql", data={"query": EXPLOSIVE}, timeout=120)
+        except httpx.HTTPError:  # the server closes at the end of the module, before the query's time limit
+            pass
+
+    runaway = threading.Thread(target=run_away, daemon=True)
+    runaway.start()
+    deadline = time.monotonic() + 30
+    while server.endpoint.pool.idle.qsize() and time.monotonic() < deadline:  # until the worker has taken it
+        time.sleep(0.05)
+    assert server.endpoint.pool.idle.qsize() == 0, "the runaway query never reached the worker"
+    (status, _, body), = exchange(server, post(library_query(server)))
+    assert status == 200 and body.startswith(b'{"head"')
+    assert runaway.is_alive() and server.endpoint.pool.idle.qsize() == 0  # answered while the worker was busy
+
+
+def test_replies_keep_the_newest_within_their_byte_limit():
+    def reply(n: int) -> Reply:
+        return Reply(("q", n), b"HTTP/1.1 200 OK\r\nServer: s\r\nDate: then\r\nContent-Length: 1\r\n\r\n", b"x", False)
+
+    replies = Replies(limit=1000)
+    for n in range(20):
+        replies.put(b"%03d" % n + b" " * 100, reply(n))
+    kept = [r.key[1] for r in replies.items.values()]
+    assert kept == list(range(20 - len(kept), 20)) and 0 < replies.size <= 1000
+    assert reply(0).head(b"now") == b"HTTP/1.1 200 OK\r\nServer: s\r\nDate: now\r\nContent-Length: 1\r\n\r\n"
+    replies.put(b"x" * (REPLY_MAX + 1), reply(99))
+    assert b"x" * (REPLY_MAX + 1) not in replies.items
+    raw = next(iter(replies.items))
+    replies.drop(raw)
+    assert raw not in replies.items and replies.size == sum(len(k) + len(r.before_date) + len(r.after_date)
+                                                             for k, r in replies.items.items())
