@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
+import time
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 from uuid import uuid4
 
 from rdflib import RDF, Dataset, Graph, URIRef
@@ -85,6 +88,53 @@ def validate(data: Dataset | Graph) -> Conformance:
         return _check(view)
     finally:
         view.remove_graph(ontology)     # the dataset as it was: a triple the ontology shares stays in its report
+
+
+def validate_aside(data: Dataset | Graph) -> Callable[[], tuple[Conformance, float]]:
+    """Start `validate(data)` in a forked process, which checks its copy of the data as it is now (nothing is
+    sent to it), and return a function that waits for (the result, the check's seconds): the build goes on
+    writing meanwhile, on the machine's other core. Where no process can be forked, or the check's process
+    fails, that function checks here, raising what `validate` raises."""
+    import multiprocessing
+
+    def here() -> tuple[Conformance, float]:
+        t0 = time.perf_counter()
+        return validate(data), time.perf_counter() - t0
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return here
+    ctx = multiprocessing.get_context("fork")
+    for stream in (sys.stdout, sys.stderr):     # else the child would write out a copy of what they hold
+        stream.flush()
+    try:
+        recv, send = ctx.Pipe(duplex=False)
+        proc = ctx.Process(target=_validate_into, args=(data, send), daemon=True)
+        proc.start()
+    except OSError:
+        return here
+    send.close()
+
+    def wait() -> tuple[Conformance, float]:
+        try:
+            return recv.recv()
+        except (EOFError, OSError):
+            return here()
+        finally:
+            recv.close()
+            proc.join()
+
+    return wait
+
+
+def _validate_into(data, conn) -> None:
+    """The forked process: check, send the result; on any failure send nothing (the parent then checks itself)."""
+    t0 = time.perf_counter()
+    try:
+        conn.send((validate(data), time.perf_counter() - t0))
+    except BaseException:
+        pass
+    finally:
+        conn.close()
 
 
 def _copy(shapes: Graph) -> Graph:

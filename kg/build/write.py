@@ -24,16 +24,14 @@ from kg.pages.write import write_pages
 def write_build(b: Build, out_dir: Path) -> Path:
     """Write graph.trig, graph.ttl, candidates.tsv, summary.json, the pages and the Oxigraph store (store/) into
     out_dir, atomically: the new folder lands with its store made, so `kg serve` and `kg query` only open it.
-    The seconds of each step go into `b.phases`: files, pages, store (made meanwhile), store_wait (for it after
-    the pages), swap."""
+    The seconds of each step go into `b.phases`: files, pages (with the SHACL report and summary.json, once the
+    check made aside is done), store (made meanwhile), store_wait (for it after the pages), swap."""
     t0 = time.perf_counter()
     with frozen_heap(), staged_output(Path(out_dir)) as stage:
         quads = dataset_quads(b.dataset)
         write_graph_files(quads, stage)
         write_jsonld(b.dataset, stage / JSONLD_FILE)
         write_candidates(b.records, stage / "candidates.tsv")
-        (stage / "shacl-report.txt").write_text(b.conformance.report, encoding="utf-8")
-        (stage / "summary.json").write_text(json.dumps(summary(b), indent=2) + "\n", encoding="utf-8")
         write_cache(b, stage / "cache")
         write_texts(b.records, stage / "text")
         t1 = time.perf_counter()
@@ -42,10 +40,14 @@ def write_build(b: Build, out_dir: Path) -> Path:
         additions = dataset_additions(b.dataset, stage / "candidates.tsv")
         quads += oxigraph_quads(additions)
         # the store is made while the pages are written: most of its time is RocksDB writing and syncing files,
-        # which pyoxigraph does without holding the GIL. Its stamp names graph.trig and candidates.tsv, written above.
+        # which pyoxigraph does without holding the GIL. Its stamp names graph.trig and candidates.tsv, written
+        # above, and the pipeline version summary.json will name.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            store = pool.submit(_timed, write_store, stage, quads)
-            write_pages(pages_graph(b.dataset, additions), stage, b.conformance)
+            store = pool.submit(_timed, write_store, stage, quads, b.pipeline)
+            # the index, drawn last, shows the SHACL result: by then the check made aside is done
+            write_pages(pages_graph(b.dataset, additions), stage, lambda: b.conformance)
+            (stage / "shacl-report.txt").write_text(b.conformance.report, encoding="utf-8")
+            (stage / "summary.json").write_text(json.dumps(summary(b), indent=2) + "\n", encoding="utf-8")
             t2 = time.perf_counter()
             store_seconds = store.result()
         t3 = time.perf_counter()

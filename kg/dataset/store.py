@@ -54,9 +54,10 @@ def _built_pipeline(out_dir: Path) -> str | None:
         return None
 
 
-def _source_stamp(out_dir: Path) -> dict:
-    """What a store is made from: the build's input files (by identity), the pipeline version that built them,
-    the loader's digest and pyoxigraph's version. A store whose stamp differs is made again."""
+def _source_stamp(out_dir: Path, pipeline: str | None = None) -> dict:
+    """What a store is made from: the build's input files (by identity), the pipeline version that built them
+    (`pipeline`, else as summary.json says), the loader's digest and pyoxigraph's version. A store whose stamp
+    differs is made again."""
     import pyoxigraph
 
     files = {}
@@ -65,7 +66,7 @@ def _source_stamp(out_dir: Path) -> dict:
         if f.is_file():
             st = f.stat()
             files[name] = [st.st_size, st.st_mtime_ns]
-    return {"files": files, "pipeline": _built_pipeline(out_dir), "loader": loader_digest(),
+    return {"files": files, "pipeline": pipeline or _built_pipeline(out_dir), "loader": loader_digest(),
             "pyoxigraph": pyoxigraph.__version__, "layout": LAYOUT}
 
 
@@ -165,18 +166,19 @@ def _served_quads(out_dir: Path) -> list:
     return dataset_quads(dataset)
 
 
-def write_store(out_dir: Path, quads: list | None = None) -> Path:
+def write_store(out_dir: Path, quads: list | None = None, pipeline: str | None = None) -> Path:
     """(Re)make out/store/ from the build in out_dir, swapped in with one rename; return the RocksDB folder.
 
     `kg build` passes the quads of the one dataset it made (its report graphs and `dataset_additions`), so that
-    nothing is read back; without them, graph.trig is read by `load_dataset` itself.
+    nothing is read back, and its pipeline version, as the summary.json it writes meanwhile will say; without
+    them, graph.trig is read by `load_dataset` itself and the version is summary.json's.
     """
     import pyoxigraph
 
     out_dir = Path(out_dir)
     if not (out_dir / GRAPH_FILE).is_file():
         raise _missing(out_dir)
-    stamp = _source_stamp(out_dir)
+    stamp = _source_stamp(out_dir, pipeline)
     try:
         stage = Path(tempfile.mkdtemp(prefix=f".{STORE_DIR}.staging-", dir=out_dir))
     except OSError as exc:

@@ -115,12 +115,17 @@ def build_site(data: Dataset | Graph) -> Site:
     named: dict = {}
     for m in g.subjects(RDF.type, RK.Mention):
         named.setdefault(g.value(g.value(m, RK.inSentence), RK.inReport), set()).add(g.value(m, RK.denotes))
+    all_sentences = set(g.subjects(RDF.type, RK.Sentence))
+    relations_in: dict = {}     # report slug -> the relations with evidence in it, read once, not once per report
+    for r in relations:
+        for slug in {e.report for e in r.evidence}:
+            relations_in.setdefault(slug, set()).add(r.iri)
     reports = []
     for rep in sorted(set(g.subjects(RDF.type, RK.Report)), key=str):
         slug = str(g.value(rep, DCTERMS.identifier) or str(rep).rsplit("/", 1)[-1])
-        sentences = set(g.subjects(RK.inReport, rep)) & set(g.subjects(RDF.type, RK.Sentence))
+        sentences = set(g.subjects(RK.inReport, rep)) & all_sentences
         mentioned = named.get(rep, set())
-        rels = {r.iri for r in relations if slug in r.reports}
+        rels = relations_in.get(slug, set())
         publisher = g.value(rep, DCTERMS.publisher)
         if isinstance(publisher, URIRef):
             publisher = g.value(publisher, RDFS.label) or publisher

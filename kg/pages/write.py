@@ -19,7 +19,8 @@ OWN_FILES = ("reportkg.js", "reportkg-map.js", "reportkg.css")
 def write_pages(data: Dataset | Graph, out_dir: Path, conformance=None) -> list[Path]:
     """Write the site into out_dir: index, partnerships, outcomes-sdgs, places, report, entity/*.html, assets, exports.
 
-    `conformance` (kg.build.validation.Conformance) shows the SHACL status on the index; without it the index says it was not run.
+    `conformance` (kg.build.validation.Conformance, or a function that waits for it) shows the SHACL status on the
+    index, drawn last; without it the index says it was not run.
     """
     out = Path(out_dir)
     site = build_site(data)
@@ -47,7 +48,6 @@ def write_pages(data: Dataset | Graph, out_dir: Path, conformance=None) -> list[
 
         put("assets/search-index.js", render_search_index(site))
         put("assets/world-atlas.js", render_world_atlas())
-        put("index.html", render_index(site, counts, conformance))
         put("partnerships.html", render_partnerships(site, partnerships))
         put("outcomes-sdgs.html", render_outcomes_sdgs(site, sdgs))
         put("places.html", render_places(site, places))
@@ -56,6 +56,7 @@ def write_pages(data: Dataset | Graph, out_dir: Path, conformance=None) -> list[
             put(f"entity/{entity_filename(iri)}", render_entity(site, iri, everything))
         written.append(write_graphml(partnerships, out / "partnerships.graphml"))
         written.append(write_gexf(partnerships, out / "partnerships.gexf"))
+        put("index.html", render_index(site, counts, conformance() if callable(conformance) else conformance))
     except OSError as exc:
         if isinstance(exc, PageError):
             raise

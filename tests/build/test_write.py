@@ -43,7 +43,7 @@ def test_a_store_that_cannot_be_made_fails_the_build_and_leaves_the_old_output(b
     import kg.build.write
     from kg.dataset.store import StoreError
 
-    def fail(folder, quads):
+    def fail(folder, quads, pipeline):
         raise StoreError(f"{folder}: cannot write the store here (No space left on device)")
 
     before = _digest(old_out)
