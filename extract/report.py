@@ -14,10 +14,11 @@ from extract.gazetteer import Gazetteer, load_gazetteer, strip_accents
 from extract.metadata import MetaError, read_meta
 from extract.records import EntityInfo, Mention, ReportRecord
 from extract.kinds import organisation_kinds
-from extract.relations import extract_relations
+from extract.relations import extract_relations, load_demonyms
 from extract.results import extract_results
 from extract.themes import extract_theme_links
 from extract.sections import extract_outcomes, extract_sections
+from extract.sites import add_sites
 from extract.text import clean
 
 # Reports larger than this are refused: a development report is well under a megabyte of text.
@@ -59,12 +60,14 @@ def load_language_data() -> None:
     from extract.programmes import load_programme_lexicon
     from extract.relations import load_components, load_demonyms
     from extract.relations.parse import load_cues
+    from extract.sites import load_site_lexicon
     from extract.themes import load_themes
 
     load_themes()
     load_demonyms()
     load_org_lexicon()
     load_programme_lexicon()
+    load_site_lexicon()
     for component in load_components():
         load_cues(component.name)
 
@@ -131,6 +134,7 @@ def extract_report(path: Path, extractor: Extractor) -> ReportRecord:
         focus_countries=ex.focus_countries, model=extractor.model_name, meta=meta,
         publisher=_publisher_key(meta.publisher, extractor.linker.gazetteer),
     )
+    add_sites(record, ex.doc, frozenset(load_demonyms()))
     if record.publisher is None and not meta.publisher:
         record.publisher = _publisher_from_text(record)
     _add_outcomes(record, extract_outcomes(text))
