@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from extract.errors import DataError, read_lexicon
-from extract.gazetteer import strip_accents
+from extract.gazetteer import key_slug, strip_accents
 from extract.records import EntityInfo
 
 LEXICON = Path(__file__).resolve().parent / "lang" / "en" / "organisations.json"
@@ -105,11 +105,6 @@ class Found:
     @property
     def confidence(self) -> float:
         return min(1.0, CONFIDENCE[self.how] + (0.05 if self.ner else 0.0))
-
-
-def key_slug(text: str) -> str:
-    """The part of an entity key made from a name: "Ministry of Health" -> "ministry-of-health"."""
-    return re.sub(r"[^a-z0-9]+", "-", strip_accents(text).lower()).strip("-")
 
 
 def _norm_words(words: list[str], spellings: dict | None = None) -> list[str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from extract.discover import discover_organisations, key_slug, organisation_entities
 from extract.programmes import discover_programmes, programme_entities
-from extract.gazetteer import Gazetteer, load_gazetteer, strip_accents
+from extract.gazetteer import Gazetteer, compass_words, fold, load_gazetteer, strip_accents
 from extract.kinds import organisation_kinds, place_kinds
 from extract.records import Candidate, EntityInfo, Mention, Sentence
 
@@ -143,8 +143,36 @@ class Linker:
                 self._national[code] = _Matchers(self.nlp, self.gazetteer, self.gazetteer.keys_for_country(code))
             candidates += self._national[code](doc)
         gaz = self.gazetteer.entities
-        doc.ents = [Span(doc, s, e, label=gaz[k].kind, kb_id=k) for s, e, k in self._resolve(doc, candidates)]
+        chosen = self._resolve(doc, candidates)
+        chosen = sorted(chosen + self._elided_regions(doc, chosen, focus))
+        doc.ents = [Span(doc, s, e, label=gaz[k].kind, kb_id=k) for s, e, k in chosen]
         return focus
+
+    def _elided_regions(self, doc, chosen, focus) -> list[tuple[int, int, str]]:
+        """"North and South Darfur", "North, South and West Kivu": each compass word before a region's shared
+        rest names its own region of a focus country (a mention over that word alone)."""
+        compass = compass_words()
+        gaz = self.gazetteer
+        names = {}
+        for code in focus:
+            for k in gaz.subdivisions_by_country.get(code, []):
+                for n in gaz.names(k):
+                    names.setdefault(fold(n), k)
+        taken = {i for s, e, _ in chosen for i in range(s, e)}
+        out = []
+        for s, e, key in chosen:
+            if gaz.entities[key].kind != "region" or e - s < 2 or fold(doc[s].text) not in compass:
+                continue
+            rest = doc[s + 1:e].text
+            j = s - 1
+            while j >= 1 and doc[j].lower_ in ("and", "or", ",", "&") and fold(doc[j - 1].text) in compass \
+                    and doc[j - 1].is_title and j - 1 not in taken:
+                other = names.get(fold(f"{doc[j - 1].text} {rest}"))
+                if other is None or other == key:
+                    break
+                out.append((j - 1, j, other))
+                j -= 2
+        return out
 
 
 def _mark_paragraphs(doc) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from extract.errors import DataError, check_fields, read_jsonl, read_tsv
+from extract.errors import DataError, check_fields, read_jsonl, read_lexicon, read_tsv
 from extract.kinds import load_kinds, organisation_kinds, place_kinds
 from extract.records import EntityInfo
 from extract.resources import data_path
@@ -26,6 +26,11 @@ PLACES_FILE = "places.jsonl"
 TOWNS_FOLDER = "towns"
 # Type words a report puts after a region's name ("Aleppo Governorate"), whatever ISO 3166-2 calls the unit.
 REGION_TYPES = ("Governorate", "Province", "Region", "State", "Department", "District")
+REGIONS_LEXICON = Path(__file__).resolve().parent / "lang" / "en" / "regions.json"
+# A region group needs this many regions sharing its name ("North Darfur", "South Darfur": "Darfur"); it has
+# no ISO 3166-2 code, and says how it was made (rk:foundBy) instead.
+GROUP_MIN = 2
+GROUP_FOUND_BY = "gazetteer:region-group"
 
 
 
@@ -97,6 +102,11 @@ def entity_key(kind: str, ident: str) -> str:
     if kind in place_kinds():
         return f"place/{ident}"
     return f"{kind}/{ident}"
+
+
+def key_slug(text: str) -> str:
+    """The part of an entity key made from a name: "Ministry of Health" -> "ministry-of-health"."""
+    return re.sub(r"[^a-z0-9]+", "-", strip_accents(text).lower()).strip("-")
 
 
 def strip_accents(text: str) -> str:
@@ -223,8 +233,68 @@ def load_gazetteer(folder: Path | None = None) -> Gazetteer:
         if x.get("exclude"):
             gaz.bare_excluded[key] = frozenset(x["exclude"])
         gaz.subdivisions_by_country.setdefault(s.country_code, []).append(key)
+    _add_region_groups(gaz, *region_lexicon())
     gaz.towns_folder = folder / TOWNS_FOLDER
     return gaz
+
+
+@lru_cache(maxsize=1)
+def region_lexicon(path: Path = REGIONS_LEXICON) -> tuple[frozenset[str], frozenset[str]]:
+    """The compass words that open a region's name to say which part of a larger area it is, and the generic
+    words that alone name no area (lang/en/regions.json)."""
+    data = read_lexicon(path, {"compass": list, "generic": list}, GazetteerError)
+    return frozenset(fold(w) for w in data["compass"]), frozenset(fold(w) for w in data["generic"])
+
+
+def compass_words() -> frozenset[str]:
+    return region_lexicon()[0]
+
+
+def split_compass(name: str, compass: frozenset[str]) -> tuple[str, str] | None:
+    """("north", "Darfur") for "North Darfur" or "North-Darfur"; None when the name opens with no compass word."""
+    for sep in (" ", "-"):
+        first, _, rest = name.partition(sep)
+        if rest and fold(first) in compass and len(rest) >= 3 and fold(rest) not in compass:
+            if sep == "-" and fold(first) + "-" + fold(rest).split(" ")[0] in compass:
+                continue
+            return fold(first), rest
+    return None
+
+
+def _add_region_groups(gaz: Gazetteer, compass: frozenset[str], generic: frozenset[str]) -> None:
+    """A region group for each name that two or more admin-1 regions of one country share after a compass word
+    ("North Darfur", "South Darfur", "West Darfur": "Darfur"), unless it already names a place or an entry, is
+    a unit type ("North Region") or a generic word ("North Coast"): a region of its country, linked to it,
+    with no ISO code of its own."""
+    named = {fold(n) for e in gaz.entities.values() if e.kind != "region" for n in (e.label, *e.aliases)}
+    types = {fold(t) for t in (*REGION_TYPES, *gaz.region_types.values())}
+    for code, keys in list(gaz.subdivisions_by_country.items()):
+        taken = named | {fold(n) for k in keys for n in (gaz.entities[k].label, *gaz.entities[k].aliases)}
+        groups: dict[str, tuple[str, set[str]]] = {}
+        for k in keys:
+            unit = gaz.region_types.get(k, "")
+            for name in (gaz.entities[k].label, *gaz.entities[k].aliases):     # label first: it names the group
+                bare = name[:-len(unit)].strip() if unit and name.endswith(" " + unit) else name
+                split = split_compass(bare, compass)
+                if split is None or not split[1][:1].isupper():
+                    continue
+                words = set(re.split(r"[\s-]+", fold(split[1])))
+                if fold(split[1]) not in taken and not words & types and fold(split[1]) not in generic:
+                    groups.setdefault(fold(split[1]), (split[1], set()))[1].add(k)
+        by_members: dict[frozenset, list[str]] = {}     # spellings of one group ("Bahr al/el Ghazal") are one
+        for label, members in groups.values():
+            if len(members) >= GROUP_MIN:
+                by_members.setdefault(frozenset(members), []).append(label)
+        for members, names in by_members.items():
+            label = max(names, key=lambda n: sum(fold(gaz.entities[k].label).endswith(fold(n)) for k in members))
+            key = f"place/{code}-{key_slug(label)}"
+            if key in gaz.entities:
+                continue
+            gaz.entities[key] = EntityInfo(key=key, kind="region", label=label, country=code,
+                                           aliases=tuple(n for n in names if n != label),
+                                           description=f"the area of {len(members)} regions named after it",
+                                           found_by=GROUP_FOUND_BY)
+            gaz.subdivisions_by_country[code].append(key)
 
 
 def _read_towns(path: Path, country: str, taken: set[str]) -> list[EntityInfo]:

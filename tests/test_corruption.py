@@ -251,7 +251,9 @@ TARGETS = [
     Target("extract/lang/en/relations/partnership.jsonl", BUILD, jsonl_ways("lemma", ("confidence", "high"))),
     Target("extract/lang/en/relations/funding.jsonl", BUILD, jsonl_ways("slot", ("lemma", 3))),
     Target("extract/lang/en/relations/place.jsonl", BUILD, jsonl_ways("confidence", ("slot", None))),
+    Target("extract/lang/en/relations/membership.jsonl", BUILD, jsonl_ways("slot", ("confidence", 2))),
     Target("extract/relations/components.tsv", BUILD, tsv_ways("reader", ("reader", "nowhere"))),
+    Target("extract/lang/en/regions.json", BUILD, json_ways("compass", ("generic", "river"))),
     Target("extract/lang/en/organisations.json", BUILD, json_ways("heads", ("not_heads", "ministry"))),
     Target("extract/lang/en/programmes.json", BUILD, json_ways(*_first_two_fields("extract/lang/en/programmes.json"))),
     Target("note.meta.json", BUILD, {

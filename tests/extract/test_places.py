@@ -154,3 +154,19 @@ def test_bundled_report_town_in_the_graph(dataset):
     assert g.value(town, SCHEMA.containedInPlace) == entity_iri("place/HT-ND")
     assert URIRef("https://sws.geonames.org/3728474/") in set(g.objects(town, OWL.sameAs))
     assert 19.5 < float(g.value(town, SCHEMA.latitude)) < 19.9
+
+
+def test_a_group_of_regions_named_after_them_is_a_region_of_its_country(gazetteer, link):
+    kivu = gazetteer.entities["place/CD-kivu"]       # North Kivu, South Kivu
+    assert kivu.kind == "region" and kivu.country == "CD" and not kivu.notations and kivu.found_by
+    labels = {e.label for e in gazetteer.entities.values() if e.kind == "region" and not e.notations}
+    # a unit type or a generic word is no group ("North Region", "North Coast"); one region is no group
+    assert not labels & {"Region", "Province", "Governorate", "Department", "Coast", "River"}
+    assert link("The Democratic Republic of the Congo: food reached Kivu.")["Kivu"] == "place/CD-kivu"
+
+
+def test_compass_words_before_one_shared_name_name_each_region(link):
+    found = link("The Democratic Republic of the Congo: clinics opened in North and South Kivu.")
+    assert found["North"] == "place/CD-NK" and found["South Kivu"] == "place/CD-SK"
+    found = link("Haiti: clinics opened in North and South departments.")     # no region "North departments"
+    assert "North" not in found
