@@ -95,3 +95,21 @@ def test_institutions_named_for_a_place_are_those_its_name_says(iraq):
                                       "Where did the German-funded programme work?"])
 def test_where_a_funders_work_took_place(question, store, out_dir):
     assert labels(question, store, out_dir) == {"Sikasso", "Ségou", "Koulikoro", "Bamako"}
+
+
+def test_a_list_sharing_its_last_words_names_each_place():
+    """"North and South Lakeland": North Lakeland too, when the graph knows that name (invented names)."""
+    from types import SimpleNamespace
+
+    from kg.ask.reading import _shared_heads
+    from kg.ask.words import _tokens
+
+    north, west, south = "urn:x:north", "urn:x:west", "urn:x:south"
+    idx = SimpleNamespace(exact={("North", "Lakeland"): {north}, ("West", "Lakeland"): {west},
+                                 ("South", "Lakeland"): {south}}, folded={})
+    toks = _tokens("Who works in West, North and South Lakeland?")
+    spans = [(7, 9, {south})]
+    assert sorted((s, e, tuple(n)) for s, e, n in _shared_heads(toks, spans, idx)) == \
+        [(3, 4, (west,)), (5, 6, (north,))]
+    toks = _tokens("Who works in Hill and South Lakeland?")       # no "Hill Lakeland": nothing more is read
+    assert _shared_heads(toks, [(5, 7, {south})], idx) == []
