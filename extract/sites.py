@@ -218,8 +218,11 @@ def _names_after_of(scan: _Scan, k: int) -> list[tuple[int, int]]:
 
 def discover_sites(doc, record, demonyms: frozenset = frozenset(), lex: SiteLexicon | None = None) -> list[Site]:
     """The camps and settlements named in `doc` that no mention of `record` covers, merged one per camp."""
-    lex = lex or load_site_lexicon()
-    scan = _Scan(doc, record, lex, demonyms)
+    return _discover(_Scan(doc, record, lex or load_site_lexicon(), demonyms))
+
+
+def _discover(scan: _Scan) -> list[Site]:
+    doc, lex = scan.doc, scan.lex
     heads = {**lex.heads, **lex.weak_heads}
     found: list[_Found] = []
     for tok in doc:
@@ -294,13 +297,13 @@ def _bare_mentions(scan: _Scan, sites: list[Site]) -> None:
     """A found camp's name written alone elsewhere ("in X" after "the X camp") is that camp too."""
     doc = scan.doc
     taken = {i for s in sites for a, b in s.spans for i in range(a, b)}
-    names = {}
+    names, lengths = {}, {}
     for site in sites:
         for words in site.names:
             names.setdefault(words, site)
-    longest = max((len(w) for w in names), default=0)
+            lengths.setdefault(words[0], set()).add(len(words))
     for tok in doc:
-        for n in range(longest, 0, -1):
+        for n in sorted(lengths.get(tok.text, ()), reverse=True):
             words = tuple(t.text for t in doc[tok.i:tok.i + n])
             site = names.get(words)
             if site is None or any(i in taken or (i in scan.named and not scan.yields(i))
@@ -317,15 +320,11 @@ def _bare_mentions(scan: _Scan, sites: list[Site]) -> None:
 def add_sites(record, doc, demonyms: frozenset = frozenset()) -> None:
     """Add the camps of `doc` to `record`: a place_local entity each, and their mentions (a town's or a person's
     mention a camp's name takes over is dropped: "the X camp" is the camp, not the town X)."""
-    sites = discover_sites(doc, record, demonyms)
+    scan = _Scan(doc, record, load_site_lexicon(), demonyms)
+    sites = _discover(scan)
     if not sites:
         return
-    scan_mentions = {}
-    for n, m in enumerate(record.mentions):
-        span = doc.char_span(m.start, m.end, alignment_mode="expand")
-        if span is not None:
-            for i in range(span.start, span.end):
-                scan_mentions[i] = n
+    scan_mentions = scan.mention_at
     starts = [s.start for s in record.sentences]
     dropped: set[int] = set()
     added: list[Mention] = []
