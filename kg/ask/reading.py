@@ -133,7 +133,8 @@ def read_question(question: str, source) -> Reading:
                  and _has(idx, node, "rk:Place")]
 
     relation, after, relations = None, False, []
-    named = sorted(taken - aside)
+    owned_at = {k for start, _, node in found for k in range(start, ends[start]) if any(node == p for p, _ in named_for)}
+    named = sorted(taken - aside - owned_at)      # "Which X Region bodies work in Y": Y is what follows "work"
     directions = {}
     for j in range(len(low)):
         hit = None if j in taken else _relation_at(low, j, words)
