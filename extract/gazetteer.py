@@ -113,6 +113,7 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Case-, accent- and hyphen-insensitive key, one apostrophe: how two spellings of one place name meet."""
     text = re.sub(r"[\u2018\u2019\u02bb\u02bc`]", "'", text)
@@ -266,21 +267,26 @@ def _add_region_groups(gaz: Gazetteer, compass: frozenset[str], generic: frozens
     ("North Darfur", "South Darfur", "West Darfur": "Darfur"), unless it already names a place or an entry, is
     a unit type ("North Region") or a generic word ("North Coast"): a region of its country, linked to it,
     with no ISO code of its own."""
-    named = {fold(n) for e in gaz.entities.values() if e.kind != "region" for n in (e.label, *e.aliases)}
+    named = {n.casefold() for e in gaz.entities.values() if e.kind != "region" for n in (e.label, *e.aliases)}
     types = {fold(t) for t in (*REGION_TYPES, *gaz.region_types.values())}
     for code, keys in list(gaz.subdivisions_by_country.items()):
-        taken = named | {fold(n) for k in keys for n in (gaz.entities[k].label, *gaz.entities[k].aliases)}
-        groups: dict[str, tuple[str, set[str]]] = {}
+        splits = []
         for k in keys:
             unit = gaz.region_types.get(k, "")
             for name in (gaz.entities[k].label, *gaz.entities[k].aliases):     # label first: it names the group
+                if name.replace("-", " ").split(" ", 1)[0].casefold() not in compass:
+                    continue                 # most names open with no compass word: skip them cheaply
                 bare = name[:-len(unit)].strip() if unit and name.endswith(" " + unit) else name
                 split = split_compass(bare, compass)
-                if split is None or not split[1][:1].isupper():
-                    continue
-                words = set(re.split(r"[\s-]+", fold(split[1])))
-                if fold(split[1]) not in taken and not words & types and fold(split[1]) not in generic:
-                    groups.setdefault(fold(split[1]), (split[1], set()))[1].add(k)
+                if split is not None and split[1][:1].isupper():
+                    splits.append((k, split[1], fold(split[1])))
+        if not splits:
+            continue
+        taken = named | {n.casefold() for k in keys for n in (gaz.entities[k].label, *gaz.entities[k].aliases)}
+        groups: dict[str, tuple[str, set[str]]] = {}
+        for k, rest, folded in splits:
+            if rest.casefold() not in taken and not set(re.split(r"[\s-]+", folded)) & types and folded not in generic:
+                groups.setdefault(folded, (rest, set()))[1].add(k)
         by_members: dict[frozenset, list[str]] = {}     # spellings of one group ("Bahr al/el Ghazal") are one
         for label, members in groups.values():
             if len(members) >= GROUP_MIN:
