@@ -252,15 +252,18 @@ def _discover(scan: _Scan) -> list[Site]:
         # before the head: "[the] A [and B] [refugee] camp(s)"
         if before is not None and (plural or before.kind != "place_local"):
             continue                      # "the <Region> camps": where camps are, no camp's name
-        name, span, how = _name_before(scan, j, town_ok=not plural), (j, tok.i + 1), "site-name"
-        while name is not None:
-            town = next((scan.named[i] for i in range(*name) if i in scan.named and scan.named[i].kind == "place_local"), None)
-            found.append(_Found(name, (name[0], span[1]), head, how, town or tie, weak and j == tok.i))
-            k = name[0]
-            if not plural or k < 2 or doc[k - 1].lower_ not in lex.list_words:
+        name = _name_before(scan, j, town_ok=not plural)
+        if name is None:
+            continue
+        town = next((scan.named[i] for i in range(*name) if i in scan.named and scan.named[i].kind == "place_local"), None)
+        # the mention holds the head: "the X refugee camp" is one mention of the camp
+        weak = weak and j == tok.i
+        found.append(_Found(name, (name[0], tok.i + 1), head, "site-name", town or tie, weak))
+        while plural and name[0] >= 2 and doc[name[0] - 1].lower_ in lex.list_words:
+            name = _name_before(scan, name[0] - 1, town_ok=False)        # "A and B camps": A is one too
+            if name is None:
                 break
-            name = _name_before(scan, k - 1, town_ok=False)
-            span, how = name or (0, 0), "site-list"
+            found.append(_Found(name, name, head, "site-list", tie, weak))
     return _merge(scan, found)
 
 

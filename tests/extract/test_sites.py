@@ -80,7 +80,8 @@ def test_other_shapes_of_camp_names(tmp_path, extractor):
 def test_generic_phrases_are_no_camps(tmp_path, extractor):
     text = ("In Syria, the camps were flooded. Refugee camps and IDP camps need water. A camp and two transit camps "
             "opened. Three Palestinian refugee camps were affected. The Camp Coordination and Camp Management "
-            "cluster met. The vaccination camp and the site were closed. Teams visited the Aleppo camps.\n")
+            "cluster met. The vaccination camp and the site were closed. Teams visited the Aleppo camps. The Tala and "
+            "Miro sites were closed.\n")
     assert _camps(_record(tmp_path, extractor, text)) == {}
 
 
