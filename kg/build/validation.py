@@ -101,8 +101,8 @@ def validate_aside(data: Dataset | Graph) -> Callable[[], tuple[Conformance, flo
         t0 = time.perf_counter()
         return validate(data), time.perf_counter() - t0
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return here
+    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
+        return here     # a daemonic process (a pool's worker) may not start processes of its own
     ctx = multiprocessing.get_context("fork")
     for stream in (sys.stdout, sys.stderr):     # else the child would write out a copy of what they hold
         stream.flush()

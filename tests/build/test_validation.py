@@ -110,3 +110,22 @@ def test_a_dataset_is_checked_in_place_and_left_as_it_was(dataset):
     assert not in_place.conforms and (in_place.conforms, in_place.violations) == (copied.conforms, copied.violations)
     assert sorted(in_place.report.splitlines()) == sorted(copied.report.splitlines())
     assert validate(_copy(dataset)).conforms
+
+
+def test_a_check_made_aside_finds_what_a_check_here_finds(dataset):
+    """kg build checks its dataset in a forked process while it writes: the same result, the dataset untouched."""
+    import multiprocessing
+
+    from kg.build.validation import validate_aside
+
+    ds = _copy(dataset, _broken_mali(dataset))
+    here = validate(ds)
+    before = _state(ds)
+    wait = validate_aside(ds)
+    assert len(multiprocessing.active_children()) == 1, "the check is not running in a process of its own"
+    aside, seconds = wait()
+    assert not multiprocessing.active_children()
+    assert not aside.conforms and seconds > 0
+    assert (aside.conforms, aside.violations) == (here.conforms, here.violations)
+    assert sorted(aside.report.splitlines()) == sorted(here.report.splitlines())
+    assert _state(ds) == before
