@@ -69,6 +69,17 @@ class RK(DefinedNamespace):
     inSection: URIRef
     inSentence: URIRef
     kindCode: URIRef
+    # the annotations that declare a relation kind on its class (extract.kinds.load_relation_kinds)
+    relationCode: URIRef
+    subjectRole: URIRef
+    objectRole: URIRef
+    shortcut: URIRef
+    subjectPlace: URIRef
+    objectPlace: URIRef
+    forwardLabel: URIRef
+    backwardLabel: URIRef
+    subjectNoun: URIRef
+    objectNoun: URIRef
     maxAge: URIRef
     mentionCount: URIRef
     mentionedIn: URIRef
