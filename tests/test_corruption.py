@@ -254,6 +254,7 @@ TARGETS = [
     Target("extract/lang/en/relations/membership.jsonl", BUILD, jsonl_ways("slot", ("confidence", 2))),
     Target("extract/relations/components.tsv", BUILD, tsv_ways("reader", ("reader", "nowhere"))),
     Target("extract/lang/en/regions.json", BUILD, json_ways("compass", ("generic", "river"))),
+    Target("extract/lang/en/sites.json", BUILD, json_ways("heads", ("particles", "al"))),
     Target("extract/lang/en/organisations.json", BUILD, json_ways("heads", ("not_heads", "ministry"))),
     Target("extract/lang/en/programmes.json", BUILD, json_ways(*_first_two_fields("extract/lang/en/programmes.json"))),
     Target("note.meta.json", BUILD, {
