@@ -528,6 +528,8 @@ class SparqlServer:
                     return
         except (asyncio.IncompleteReadError, TimeoutError, ConnectionError, OSError):
             return  # a client that hangs up or goes quiet is routine
+        except asyncio.CancelledError:  # the server is stopping (Ctrl-C): the connection ends with it, quietly
+            return
         finally:
             writer.close()
 

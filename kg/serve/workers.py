@@ -98,7 +98,10 @@ def _work(out_dir: str, in_memory: bool, conn, memory: int | None) -> None:
         conn.send(("failed", f"cannot shut the query worker off the network ({type(exc).__name__}: {exc}); "
                              "kg serve needs Linux with libseccomp (Debian: libseccomp2)"))
         return
-    conn.send(("ready",))
+    try:
+        conn.send(("ready",))
+    except OSError:  # the server stopped while this worker started
+        return
     while True:
         try:
             request = conn.recv()
@@ -112,7 +115,10 @@ def _work(out_dir: str, in_memory: bool, conn, memory: int | None) -> None:
             reply = ("error", 503, "the query ran out of memory; narrow it or add a LIMIT")
         except Exception as exc:  # an engine error is this request's failure, not the worker's
             reply = ("error", 500, f"query failed: {type(exc).__name__}: {exc}")
-        conn.send(reply)
+        try:
+            conn.send(reply)
+        except OSError:  # the server stopped while this query ran: nobody waits for the answer
+            return
 
 
 class _Worker:
@@ -191,6 +197,9 @@ class QueryPool:
         self._end(w)
 
     def _replace(self) -> None:
+        if self.closed:  # a worker ended by close() is not replaced
+            return
+
         def start():
             w = self._start()
             if w.wait_ready(300):
