@@ -80,6 +80,7 @@ class SentenceView:
     plan: bool = False                # the report is a plan: what it says will be done is its content
     memory: dict = field(default_factory=dict)   # what a component keeps from one sentence of the report to the next
     own_plan: str | None = None       # the plan the report speaks for (surface.find_own_programme)
+    _said: dict = field(default_factory=dict, repr=False)   # clause verb index -> whether it states its facts
     org_at: dict[int, Hit] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -182,9 +183,15 @@ class SentenceView:
         """Whether the clause of `tok` states a fact the graph may hold: anything in a plan, else what is
         not said in the future tense; never a question ("Did the society request funding from X?"), a
         negation ("X cannot fund ...") or a mere possibility ("this can be financed by X")."""
-        if self.text.rstrip().endswith("?") or self.hedged(tok):
+        if self.text.rstrip().endswith("?"):
             return False
-        return self.plan or not self.future(tok)
+        verb = _first_verb(tok)
+        if verb is None:
+            return True
+        said = self._said.get(verb.i)
+        if said is None:                 # one reading per clause: many tokens of a sentence ask about the same one
+            said = self._said[verb.i] = not self.hedged(verb) and (self.plan or not self.future(verb))
+        return said
 
     def hedged(self, tok) -> bool:
         """Whether the clause `tok` stands in is negated or only says what may be ("cannot fund", "could
@@ -206,6 +213,18 @@ class SentenceView:
     def clause_has_money(self, tok) -> bool:
         """Whether the clause `tok` heads names an amount or a money word."""
         return any(t.ent_type_ == "MONEY" or t.lower_ in _MONEY_WORDS for t in tok.subtree)
+
+
+def _first_verb(tok):
+    """The nearest verb at or above `tok` (where `_clause_verbs` starts), or None."""
+    a = tok
+    for _ in range(12):
+        if a.pos_ in ("VERB", "AUX"):
+            return a
+        if a.head.i == a.i:
+            return None
+        a = a.head
+    return None
 
 
 def _clause_verbs(tok):
