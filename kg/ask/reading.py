@@ -55,6 +55,8 @@ def read_question(question: str, source) -> Reading:
                 nodes = _by_initials(seq, idx, words)
             if not nodes and n == 1 and toks[i][:1].isupper():
                 nodes = _demonyms(idx, words).get(toks[i].lower(), set())
+                if i + 1 < len(toks) and lemma(toks[i + 1]) in words.origin_people:
+                    nodes = set()     # "Palestinian refugee camps": whose refugees, not where the camps are
                 if nodes:
                     adjectives.add(i)
             if nodes:

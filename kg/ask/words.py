@@ -80,6 +80,8 @@ class Words:
     name_heads: tuple = ()      # generic heads of organisation names a question may leave out ("Society")
     demonym_endings: tuple = () # endings that make a country's name its people's adjective ("an", "ese", "i")
     beyond: tuple = ()          # lemma sequences asking for places beyond the report's own ("neighbouring")
+    origin_people: frozenset = frozenset()   # lemmas after which a nationality adjective says where people come
+                                              # from, not where the answer is ("Syrian refugees", "Iraqi nationals")
 
 
 @lru_cache(maxsize=1)
@@ -97,7 +99,7 @@ class WordsError(DataError):
 
 WORDS_FIELDS = {"kinds": [dict], "who": [str], "where": [str], "relations": dict, "stopwords": [str]}
 WORDS_OPTIONAL = {"exclusion": [str], "origin": [str], "synonyms": [[str]], "name_heads": [str],
-                  "demonym_endings": [str], "beyond": [str]}
+                  "demonym_endings": [str], "beyond": [str], "origin_people": [str]}
 KIND_FIELDS = {"class": str, "words": [str]}
 RELATION_FIELDS = {"words": [str]}
 # "kind": the relation kind (rk:relationCode) it asks about: its code is the label and its nouns the roles
@@ -147,4 +149,5 @@ def _words(data: dict) -> Words:
                  frozenset(w.lower() for w in data["stopwords"]),
                  tuple(_lemmas(w) for w in data.get("exclusion", ())), tuple(_lemmas(w) for w in data.get("origin", ())),
                  tuple(synonyms), tuple(data.get("name_heads", ())), tuple(data.get("demonym_endings", ())),
-                 tuple(_lemmas(w) for w in data.get("beyond", ())))
+                 tuple(_lemmas(w) for w in data.get("beyond", ())),
+                 frozenset(lemma(w) for w in data.get("origin_people", ())))

@@ -67,6 +67,13 @@ def test_a_country_adjective_is_where_not_who(graph):
     assert not set(labels(haitian)) & set(labels(a))
 
 
+def test_a_country_adjective_before_refugees_says_whose_refugees_not_where(graph):
+    r = read_question("Where did UNICEF support Malian refugees?", graph)
+    assert not [e for e in r.entities if str(e).endswith("/ML")]
+    r = read_question("Where did UNICEF support Malian schools?", graph)      # the adjective alone still binds
+    assert [e for e in r.entities if str(e).endswith("/ML")]
+
+
 def test_a_name_by_its_initials_is_the_acronym(graph):
     # "Commission" where the gazetteer says "Commissioner": the initials still spell UNHCR
     r = read_question("Who does the United Nations High Commission for Refugees work with?", graph)
