@@ -5,29 +5,26 @@ aliases (token sequences, the pipeline's case rule), the themes it names against
 the kind of thing it asks for and the relation it names against `queries/ask/words.json` (lemmas, not
 exact forms); what is left are the activity words (the focus). Answering: a query from `queries/ask/`
 is chosen for that kind and relation and run with the entities bound as parameters; its rows are ranked
-with BM25 (rank_bm25) by how well their evidence sentence carries the focus and the other named
+(kg.ask.rank) with BM25 (rank_bm25) by how well their evidence sentence carries the focus and the other named
 entities, and kept when it carries enough of them. When the graph holds no such relation, the sentences
 that best carry the question's words (found by the store, ranked with BM25) give the entities of the
 asked kind they name. Every cut is stated, with the `kg query` that lists everything. Offline,
 deterministic, and no spaCy model: an answer always comes with its sentence, never to fill a list."""
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from rdflib import Dataset, URIRef
 
-from kg.ask.index import _Index, _has, _index, _naming
+from kg.ask.index import _Index, _has, _index
+from kg.ask.rank import (MIN_SHARE, _best_sentences, _candidates, _carried, _prefer, _rank, _select, _share_of,
+                         _terms, _weights)
 from kg.ask.reading import NUMBER, Reading, read_question
 from kg.ask.words import _is_word, _tokens, load_words, stem
 from kg.query.run import class_term, engine, run_query
 
-# The evidence must carry at least this share of the question's terms (weighted by BM25's idf) ...
-MIN_SHARE = 0.5
-# ... and an answer's evidence at least this share of the best evidence's.
-NEAR_BEST = 0.75
 # The library query that lists the same answers as an ask/ query, and the parameter the named entity binds.
 COUNTERPARTS = {"ask/partners-of": ("partners", "org"), "ask/funders-of": ("donors", "recipient"),
                 "ask/funded-by": ("donors", "donor"), "ask/outcomes-of-sdg": ("outcomes-for-sdg", "sdg"),
@@ -216,161 +213,6 @@ def _compatible(kinds: list[str], answer_classes: tuple, node, idx: _Index) -> b
     if not kinds:
         return any(_has(idx, node, c) for c in answer_classes) if answer_classes else True
     return any(_has(idx, node, k) for k in kinds)
-
-
-def _terms(r: Reading, used: tuple, with_relation: bool) -> list[str]:
-    """What the evidence should carry: focus stems, entities not bound as parameters, and (in fallback) the relation."""
-    terms = [f"w:{s}" for s in r.focus]
-    terms += ["s:" + "|".join(" ".join(seq) for seq in group) for group in r.synonyms]
-    terms += [f"e:{e}" for e in r.entities if e not in used and e not in r.excluded]
-    if with_relation and r.relation:
-        terms.append(f"r:{r.relation}")
-    return terms
-
-
-def _carried(terms: list[str], number: int | None, text: str, report: str, r: Reading, idx: _Index) -> set[str]:
-    """The terms a sentence carries: its stems, the named entities it (or a place within them, or its report) names,
-    the relation when it holds one of the relation's words."""
-    if number is None:
-        stems = frozenset(stem(t) for t in _tokens(text) if _is_word(t))
-        holds = stems.__contains__
-    else:
-        holds = lambda st: number in idx.text().postings.get(st, ())       # noqa: E731
-    out = set()
-    for t in terms:
-        what, value = t[:2], t[2:]
-        if what == "w:" and holds(value):
-            out.add(t)
-        elif what == "s:" and any(all(holds(st) for st in seq.split(" ")) for seq in value.split("|")):
-            out.add(t)
-        elif what == "e:":
-            entity = URIRef(value)
-            if (number is not None and number in _naming(idx, entity)) or entity in idx.report_places.get(report, ()):
-                out.add(t)
-        elif what == "r:" and any(holds(st) for st in _relation_stems(r.relation)):
-            out.add(t)
-    return out
-
-
-def _holding(idx: _Index, stems: list[str]) -> frozenset:
-    """The sentences that hold every one of the stems."""
-    found = [idx.text().postings.get(st, frozenset()) for st in stems]
-    return frozenset.intersection(*found) if found else frozenset()
-
-
-@lru_cache(maxsize=8)
-def _relation_stems(relation: str) -> frozenset:
-    return frozenset(stem(w) for seq in load_words().relations[relation]["words"] for w in seq if len(seq) == 1)
-
-
-def _weights(terms: list[str], r: Reading, idx: _Index) -> dict[str, float]:
-    """Each term's inverse document frequency over every sentence of the graph: rare words and names weigh most."""
-    n = idx.text().n + 1
-    out = {}
-    for t in terms:
-        what, value = t[:2], t[2:]
-        if what == "w:":
-            df = len(idx.text().postings.get(value, ()))
-        elif what == "e:":
-            df = len(_naming(idx, URIRef(value)))
-        elif what == "s:":
-            df = len(set().union(*(_holding(idx, seq.split(" ")) for seq in value.split("|"))))
-        else:
-            df = max((len(idx.text().postings.get(st, ())) for st in _relation_stems(r.relation)), default=0)
-        out[t] = math.log(n / (df + 0.5))
-    return out
-
-
-def _rank(rows: list[dict], terms: list[str], r: Reading, idx: _Index) -> list[tuple[dict, float, float]]:
-    """(row, share of the question's terms its evidence carries, BM25 score) for each row.
-
-    The share weighs each term by its rarity over the whole graph (so a row must carry the question's rare
-    words and names, not only its common ones); BM25 (rank_bm25's Okapi) over the rows' distinct evidence
-    sentences ranks the rows that carry as much.
-    """
-    if not terms or not rows:
-        return [(row, 1.0, 0.0) for row in rows]
-    from rank_bm25 import BM25Okapi
-
-    weight = _weights(terms, r, idx)
-    total = sum(weight.values()) or 1.0
-    keys, carried, docs, in_clause = [], {}, [], {}
-    for row in rows:
-        key = _row_key(row)
-        if key not in carried:
-            number = idx.text().number.get(row.get("sentence"))
-            carried[key] = _carried(terms, number, key[1], str(row.get("report")), r, idx)
-            if key[2]:      # the words of the clause that says it; the names of its sentence
-                in_clause[key] = {t for t in _carried(terms, None, key[2], str(row.get("report")), r, idx)
-                                  if not t.startswith("e:")} | {t for t in carried[key] if t.startswith("e:")}
-            keys.append(key)
-            docs.append([f"w:{stem(t)}" for t in _tokens(key[2] or key[1]) if _is_word(t)] + sorted(carried[key] - {
-                t for t in carried[key] if t.startswith("w:")}))
-    scores = dict(zip(keys, BM25Okapi([d or ["-"] for d in docs]).get_scores(terms)))
-    out = []
-    for row in rows:
-        key = _row_key(row)
-        share = sum(weight[t] for t in carried[key]) / total
-        if key in in_clause:
-            # "who shares warehouses with X" in a sentence of two partnerships: the one whose clause says so
-            share = (share + sum(weight[t] for t in in_clause[key]) / total) / 2
-        out.append((row, share, float(scores[key])))
-    return out
-
-
-def _row_key(row: dict) -> tuple[str, str, str]:
-    """(sentence, its text, the clause of the relation when the graph holds one)."""
-    return str(row.get("sentence")), str(row.get("text") or ""), str(row.get("clause") or "")
-
-
-def _best_sentences(r: Reading, idx: _Index, terms: list[str], limit: int = 60, keep=None) -> list[int]:
-    """The sentences that carry the most of the question's terms (at least MIN_SHARE, near the best), by the index;
-    with `keep`, the best of those it keeps."""
-    weight = _weights(terms, r, idx)
-    total = sum(weight.values()) or 1.0
-    candidates = _candidates(r, idx, terms)
-    shares = {}
-    for i in candidates:
-        ev = Evidence(*idx.text().sentences[i][1])
-        shares[i] = sum(weight[t] for t in _carried(terms, i, ev.text, ev.report, r, idx)) / total
-    if keep is not None:
-        shares = {i: sh for i, sh in shares.items() if sh >= MIN_SHARE and keep(i)}
-    best = max(shares.values(), default=0.0)
-    if best < MIN_SHARE:
-        return []
-    return sorted((i for i, sh in shares.items() if sh >= NEAR_BEST * best - 1e-9), key=lambda i: (-shares[i], i))[:limit]
-
-
-def _select(ranked: list[tuple[dict, float, float]], terms: list[str]) -> list[tuple[dict, float]]:
-    """Rows whose evidence carries the question: at least MIN_SHARE of its terms, and near the best row."""
-    if not terms:
-        return [(row, score) for row, _, score in ranked]
-    best = max((share for _, share, _ in ranked), default=0.0)
-    if best < MIN_SHARE:
-        return []
-    return [(row, share + score * 1e-6) for row, share, score in ranked if share >= NEAR_BEST * best - 1e-9]
-
-
-def _prefer(rows: list[tuple[dict, float]], r: Reading) -> tuple[list[tuple[dict, float]], list[str]]:
-    """The report's own statements over inferred ones; the strongest contributions over weak ones; numbers in
-    the unit the question names ("how many children"). Returns the rows kept and what each cut kept."""
-    why = []
-    if any(row.get("unit") is not None and stem(str(row["unit"])) in r.focus for row, _ in rows):
-        rows = [(row, s) for row, s in rows if row.get("unit") is not None and stem(str(row["unit"])) in r.focus]
-        why.append("numbers in the unit the question names")
-    if any(row.get("stated") is not None and row["stated"].toPython() is True for row, _ in rows):
-        kept = [(row, s) for row, s in rows if row.get("stated") is not None and row["stated"].toPython() is True]
-        if len(kept) < len(rows):
-            why.append("links the report states (not those inferred from themes)")
-        rows = kept
-    weights = [float(row["weight"]) for row, _ in rows if row.get("weight") is not None]
-    if weights:
-        top = max(weights)
-        kept = [(row, s) for row, s in rows if row.get("weight") is None or float(row["weight"]) >= NEAR_BEST * top]
-        if len(kept) < len(rows):
-            why.append(f"weights within {NEAR_BEST:.0%} of the strongest ({top:.2f})")
-        rows = kept
-    return rows, why
 
 
 def _eligible(rows: list[dict], r: Reading, plan: _Plan, idx: _Index) -> list[dict]:
@@ -634,23 +476,6 @@ def _from_pairs(r: Reading, idx: _Index, terms: list[str], named) -> list[dict]:
     return rows
 
 
-def _candidates(r: Reading, idx: _Index, terms: list[str]) -> set[int]:
-    """The sentences that carry any of the question's terms."""
-    out = set()
-    for t in terms:
-        if t.startswith("w:"):
-            out.update(idx.text().postings.get(t[2:], ()))
-        elif t.startswith("s:"):
-            for seq in t[2:].split("|"):
-                out.update(_holding(idx, seq.split(" ")))
-        elif t.startswith("e:"):
-            out.update(_naming(idx, URIRef(t[2:])))
-        elif t.startswith("r:"):
-            for st in _relation_stems(r.relation):
-                out.update(idx.text().postings.get(st, ()))
-    return out
-
-
 def _introduced(idx: _Index, i: int, most: int = 8) -> list[int]:
     """The lines a sentence ending with a colon introduces: the next one, and those after it up to the first that
     ends as a sentence does (a list or a table's rows), in the same report."""
@@ -666,12 +491,6 @@ def _introduced(idx: _Index, i: int, most: int = 8) -> list[int]:
         if text.endswith((".", "!", "?", ":")):
             break
     return out
-
-
-def _share_of(i: int, terms: list[str], r: Reading, idx: _Index) -> float:
-    weight = _weights(terms, r, idx)
-    ev = Evidence(*idx.text().sentences[i][1])
-    return sum(weight[t] for t in _carried(terms, i, ev.text, ev.report, r, idx)) / (sum(weight.values()) or 1.0)
 
 
 def _run(plan: _Plan, source, r: Reading | None = None, idx: _Index | None = None):
