@@ -109,9 +109,10 @@ class Linker:
     _national: dict[str, _Matchers] = field(default_factory=dict)
 
     def _resolve(self, doc, candidates):
-        """Longest match wins; on ties the entry with the lower priority number (curated, then country, then region)."""
+        """Longest match wins; on ties the entry with the lower priority number (curated, then country, then region),
+        then the first key in order (two focus countries' towns of one name): the same choice on every run."""
         gaz = self.gazetteer.entities
-        ranked = sorted(set(candidates), key=lambda c: (-(c[1] - c[0]), PRIORITY.get(gaz[c[2]].kind, 0), c[0]))
+        ranked = sorted(set(candidates), key=lambda c: (-(c[1] - c[0]), PRIORITY.get(gaz[c[2]].kind, 0), c[0], c[2]))
         taken = [False] * len(doc)
         chosen = []
         for s, e, key in ranked:

@@ -102,6 +102,12 @@ def framework_kinds() -> frozenset[str]:
     return _codes_under("Framework")
 
 
+@lru_cache(maxsize=1)
+def locality_kinds() -> frozenset[str]:
+    """Codes of rk:Locality and the classes under it (towns, communes, camps)."""
+    return _codes_under("Locality")
+
+
 def _codes_under(*roots: str) -> frozenset[str]:
     from rdflib import RDFS, URIRef
 

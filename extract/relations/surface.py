@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from extract.errors import DataError, read_tsv
-from extract.kinds import framework_kinds, organisation_kinds, programme_kinds
+from extract.kinds import framework_kinds, locality_kinds, organisation_kinds, place_kinds, programme_kinds
 from extract.records import Mention, Relation, ReportRecord, Sentence
 from extract.relations.parse import owns_document, unique_by_key
 from extract.resources import data_path
@@ -34,7 +34,6 @@ def funder_kinds() -> frozenset[str]:
 def facility_kinds() -> frozenset[str]:
     """What procurement goes through: a facility, initiative or organisation."""
     return organisation_kinds() | {"initiative", "programme"}
-PLACE_KINDS = frozenset({"region", "country", "supranational_region"})
 DEMONYM_FILE = "demonyms.tsv"
 # The surface rules were written against real sentences and are right most of the time they fire.
 SURFACE_CONFIDENCE = 0.8
@@ -507,7 +506,8 @@ def _activities(record: ReportRecord, sent: Sentence, t: _Text, funders: set[int
     and says what was done there; places of origin ("returnees from X") are not places of action."""
     text = t.text
     focus = set(record.focus_countries)
-    places = [h for h in t.hits if h.kind in PLACE_KINDS and not h.demonym
+    areas = place_kinds() - locality_kinds()     # regions and countries: towns are read by the parse components
+    places = [h for h in t.hits if h.kind in areas and not h.demonym
               and not (h.kind == "country" and record.entities[h.key].country in focus)
               and not _FROM_BEFORE.search(text[:h.start])]
     out: list[Relation] = []

@@ -94,7 +94,7 @@ def understood(r: Reading, idx: _Index, plan: _Plan | None = None) -> dict:
             role = plan.role
         elif e in r.excluded:
             role = "except"
-        elif any(e == p for p, _ in r.named_for) and not set(r.kinds) <= _PLACE_KINDS:
+        elif any(e == p for p, _ in r.named_for) and not set(r.kinds) <= _place_classes():
             role = "of"         # "Lakeland Region institutions": the answers are its own
         elif any(_has(idx, e, c) for c in ("rk:Place",)):
             role = "place"
@@ -143,7 +143,7 @@ def _plans(r: Reading, idx: _Index) -> list[_Plan]:
             plans.append(_Plan("ask/themes-of-sdg", {"entity": s}, ("rk:Theme",), (s,), role="goal"))
     orgs = _bindable(r, idx)
     for relation in (r.relations or [r.relation]):      # each relation the question names, in its order
-        if relation not in ("funds", "partners", "members", "procures") or not orgs or (r.kinds and set(r.kinds) <= _PLACE_KINDS):
+        if relation not in ("funds", "partners", "members", "procures") or not orgs or (r.kinds and set(r.kinds) <= _place_classes()):
             continue
         answers = words.relations[relation]["answers"]
         after = r.directions.get(relation, r.entity_after_relation)
@@ -198,7 +198,13 @@ def _plans(r: Reading, idx: _Index) -> list[_Plan]:
     return plans
 
 
-_PLACE_KINDS = frozenset({"rk:Place", "rk:Country", "rk:Region", "rk:Locality", "rk:SupranationalRegion"})
+@lru_cache(maxsize=1)
+def _place_classes() -> frozenset:
+    """The place classes as the words file names them ("rk:Region"): rk:Place and every class under it."""
+    from kg.ontology import kind_classes, place_kinds
+
+    classes = kind_classes()
+    return frozenset("rk:" + str(classes[k]).rsplit("#", 1)[-1] for k in place_kinds() if k in classes)
 
 
 def _bindable(r: Reading, idx: _Index) -> list:
@@ -222,11 +228,11 @@ def _eligible(rows: list[dict], r: Reading, plan: _Plan, idx: _Index) -> list[di
         return rows
     rows = [row for row in rows if row["answer"] not in r.entities]
     around = [e for e in r.where_only if _has(idx, e, "rk:Place")]
-    if around and r.kinds and set(r.kinds) <= _PLACE_KINDS:     # "Haitian departments": the places within Haiti
+    if around and r.kinds and set(r.kinds) <= _place_classes():     # "Haitian departments": the places within Haiti
         rows = [row for row in rows if set(around) & _containers(idx, row["answer"])]
-    if r.beyond and r.kinds and set(r.kinds) <= _PLACE_KINDS:   # "neighbouring countries": not the report's own
+    if r.beyond and r.kinds and set(r.kinds) <= _place_classes():   # "neighbouring countries": not the report's own
         rows = [row for row in rows if row["answer"] not in idx.report_places.get(str(row.get("report")), ())]
-    if r.named_for and not (r.kinds and set(r.kinds) <= _PLACE_KINDS):
+    if r.named_for and not (r.kinds and set(r.kinds) <= _place_classes()):
         # "Lakeland Region institutions": those whose name says so, when the graph holds any
         owned = set().union(*(_named_with(idx, words) for _, words in r.named_for))
         if owned:
