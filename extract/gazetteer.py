@@ -27,7 +27,7 @@ TOWNS_FOLDER = "towns"
 # Type words a report puts after a region's name ("Aleppo Governorate"), whatever ISO 3166-2 calls the unit.
 REGION_TYPES = ("Governorate", "Province", "Region", "State", "Department", "District")
 REGIONS_LEXICON = Path(__file__).resolve().parent / "lang" / "en" / "regions.json"
-# A region group needs this many regions sharing its name ("North Darfur", "South Darfur": "Darfur"); it has
+# A region group needs this many regions sharing its name ("North Kivu", "South Kivu": "Kivu"); it has
 # no ISO 3166-2 code, and says how it was made (rk:foundBy) instead.
 GROUP_MIN = 2
 GROUP_FOUND_BY = "gazetteer:region-group"
@@ -252,7 +252,7 @@ def compass_words() -> frozenset[str]:
 
 
 def split_compass(name: str, compass: frozenset[str]) -> tuple[str, str] | None:
-    """("north", "Darfur") for "North Darfur" or "North-Darfur"; None when the name opens with no compass word."""
+    """("north", "Kivu") for "North Kivu" or "North-Kivu"; None when the name opens with no compass word."""
     for sep in (" ", "-"):
         first, _, rest = name.partition(sep)
         if rest and fold(first) in compass and len(rest) >= 3 and fold(rest) not in compass:
@@ -264,7 +264,7 @@ def split_compass(name: str, compass: frozenset[str]) -> tuple[str, str] | None:
 
 def _add_region_groups(gaz: Gazetteer, compass: frozenset[str], generic: frozenset[str]) -> None:
     """A region group for each name that two or more admin-1 regions of one country share after a compass word
-    ("North Darfur", "South Darfur", "West Darfur": "Darfur"), unless it already names a place or an entry, is
+    ("North Kivu", "South Kivu": "Kivu"), unless it already names a place or an entry, is
     a unit type ("North Region") or a generic word ("North Coast"): a region of its country, linked to it,
     with no ISO code of its own."""
     named = {n.casefold() for e in gaz.entities.values() if e.kind != "region" for n in (e.label, *e.aliases)}
