@@ -112,7 +112,7 @@ def _norm_words(words: list[str], spellings: dict | None = None) -> list[str]:
     out = [strip_accents(w).lower().replace("’", "'") for w in words if w.lower() not in {"the", "and", "&"}]
     out = [spellings.get(w, w) for w in out]
     if out and len(out[-1]) > 3 and out[-1].endswith("s") and not out[-1].endswith("ss"):
-        out[-1] = out[-1][:-1]            # "Kurdistan Regional Governments" is the same body
+        out[-1] = out[-1][:-1]            # "Provincial Regional Governments" is the same body
     return out
 
 
@@ -195,8 +195,8 @@ class _Name:
     end: int
     kind: str
     words: tuple
-    text: str       # as written, spaces normalised ("Kurdistan Workers’ Party")
-    head: str = ""  # the head noun, lower case ("commission" of "Independent High Electoral Commission")
+    text: str       # as written, spaces normalised ("Farmers’ Union of Puno")
+    head: str = ""  # the head noun, lower case ("commission" of "National Electoral Commission")
 
 
 def _pieces(run: list, scan: _Scan, lex: OrgLexicon) -> list[_Name]:
@@ -205,7 +205,7 @@ def _pieces(run: list, scan: _Scan, lex: OrgLexicon) -> list[_Name]:
     while run and (run[0].lower_ in lex.generic or run[0].lower_ in lex.connectors
                    or (run[0].is_sent_start and run[0].is_stop)
                    or run[0].pos_ in ("VERB", "AUX", "PRON", "ADP", "SCONJ", "CCONJ", "DET", "ADV")):
-        run = run[1:]                    # "Did the National ...", "In Khartoum", "Support from ..."
+        run = run[1:]                    # "Did the National ...", "In Lima", "Support from ..."
     if not run:
         return []
     parts: list[list] = [[]]
@@ -224,7 +224,7 @@ def _pieces(run: list, scan: _Scan, lex: OrgLexicon) -> list[_Name]:
         if continues or (pending and part and part[0].lower_ != "the" and (
                 _qualify(part, scan, lex) is None
                 or (_qualify(pending, scan, lex) is None and not any(t is not None and t.i in scan.entity_at for t in pending)))):
-            pending = pending + [None] + part     # "Real Estate and Registration Department"
+            pending = pending + [None] + part     # "Land and Property Registration Department"
             continue
         if pending:
             names += _as_name(pending, scan, lex)
@@ -242,7 +242,7 @@ def _as_name(tokens: list, scan: _Scan, lex: OrgLexicon) -> list[_Name]:
         toks = toks[:-1]
     kind = _qualify(toks, scan, lex)
     if kind is None:
-        # "Speaker of the Islamic Consultative Assembly": a role of a body; the body may follow the complement
+        # "Speaker of the Regional Consultative Assembly": a role of a body; the body may follow the complement
         comp = next((k for k, t in enumerate(toks) if k > 0 and t.lower_ in lex.complement), None)
         if comp is not None and comp + 1 < len(toks):
             return _as_name(toks[comp + 1:], scan, lex)
@@ -352,7 +352,7 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
             concepts.add(inside[0].text)
         if len(inside) == 1 and _is_acronym(inside[0].text, lex) and tok.i in by_end:
             # Any acronym right after an organisation's name is its own, whether its letters are the English
-            # name's initials or not ("Kurdistan Workers' Party (PKK)", "Ministry of Health (MSPAS)").
+            # name's initials or not ("Andean Farmers' Party (PCA)", "Ministry of Health (MSPAS)").
             name = by_end[tok.i]
             acronyms[inside[0].text] = group_of_name[(name.start, name.end)]
             groups[acronyms[inside[0].text]].how = "acronym-definition"

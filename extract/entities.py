@@ -214,7 +214,7 @@ def _ends_sentence(doc, i: int) -> bool:
     return tok.text in _CLOSERS and i > 0 and _ends_sentence(doc, i - 1)
 
 
-# Small words inside people's names ("Mohammed al-Tamim", "Tamim bin Hamad Al Thani").
+# Small words inside people's names ("Mohammed al-Tamim", "Hamad bin Khalid Al Rashed").
 NAME_PARTICLES = frozenset({"al", "Al", "el", "El", "bin", "bint", "ibn", "de", "da", "van", "von", "du", "la", "le",
                             "ben", "abu", "Abu"})
 # A name right after one of these is a destination or a location, not a person ("shipping supplies to Petit Goâve").
@@ -228,11 +228,20 @@ def _person_span(span):
         words.pop()
     if span.start > 0 and span.doc[span.start - 1].lower_ in LOCATIVE:
         return None
-    names = [t for t in words if t.text not in NAME_PARTICLES and t.text != "-"]
+    names = [t for t in words if t.text not in NAME_PARTICLES and t.text != "-" and not _name_mark(t)]
     ok = (2 <= len(names) <= 5 and all(t.is_alpha and t.text[:1].isupper() and t.text[1:].islower() for t in names)
-          and all(t.text in NAME_PARTICLES or t.text == "-" or t in names for t in words)
+          and all(t.text in NAME_PARTICLES or t.text == "-" or _name_mark(t) or t in names for t in words)
           and words[0] in names and words[-1] in names)
     return span.doc[words[0].i:words[-1].i + 1] if ok and _supported_person(span.doc[words[0].i:words[-1].i + 1]) else None
+
+
+# Marks a transliterated name writes inside or after a word, for ayn and hamza ("Shia‘", "Ma’mun").
+NAME_MARKS = frozenset({"‘", "’", "ʿ", "ʼ", "'", "`"})
+
+
+def _name_mark(tok) -> bool:
+    """An ayn or hamza written right after a word of the name, with no space between ("Khalid Shia‘ Al X")."""
+    return tok.text in NAME_MARKS and tok.i > 0 and not tok.doc[tok.i - 1].whitespace_
 
 
 # Words after a name that make it a place ("Al X camp", "X district"), whatever the NER says.
@@ -242,8 +251,8 @@ _PLACE_WORDS = frozenset({"camp", "camps", "city", "district", "governorate", "v
 
 
 def _merge_partial_names(entities: dict, mentions: list) -> list:
-    """A person named later by the end of their full name ("Bahr Aluloom" after "Mohammed Hussein Bahr
-    Aluloom") is that person."""
+    """A person named later by the end of their full name ("Bahr Karim" after "Mohammed Hussein Bahr
+    Karim") is that person."""
     people = {k: e.label.split() for k, e in entities.items() if e.kind == "person"}
     into = {}
     for k, words in people.items():
@@ -267,13 +276,16 @@ def _supported_person(span) -> bool:
     before = doc[span.start - 1].lower_.rstrip(".") if span.start > 0 else ""
     after = [t.lower_ for t in doc[span.end:span.end + 3] if not t.is_punct]
     titled = before in lex.person_titles or (span.end < len(doc) and doc[span.end].text in (",", "(")
-                                              and after and after[0] in lex.person_titles)
+                                              and after and after[0] in lex.person_titles) \
+        or (span.root.dep_ == "appos" and span.root.head.lower_ in lex.person_titles)   # "the Director of X, Name,"
     words = [t for t in span]
     demonyms = load_demonyms()
     if any(t.lower_ in lex.heads or t.lower_ in lex.not_heads or t.text in demonyms for t in words):
         return False
     if titled:
         return True
+    if _named_place(span.root):
+        return False
     if any(t.pos_ not in ("PROPN", "") for t in words):
         return False
     text = doc.user_data.get("text")
@@ -283,7 +295,7 @@ def _supported_person(span) -> bool:
     if lower is None:
         lower = doc.user_data["lower_words"] = {t.text for t in doc if t.is_alpha and t.text.islower()}
     if any(t.lower_ in lower for t in words if t.text not in NAME_PARTICLES):
-        return False                     # "Source Trigger": words the report also writes as common nouns
+        return False                     # "Rain Trigger": words the report also writes as common nouns
     name = span.text
     start = text.find(name)
     while start >= 0:
@@ -293,6 +305,14 @@ def _supported_person(span) -> bool:
             return False
         start = text.find(name, start + 1)
     return True
+
+
+def _named_place(tok) -> bool:
+    """The name is one of the places a place word lists ("the towns of A and B", "the village of A")."""
+    while tok.dep_ == "conj" and tok.head is not tok:
+        tok = tok.head
+    prep = tok.head
+    return tok.dep_ == "pobj" and prep.lower_ == "of" and prep.head.lemma_.lower() in _PLACE_WORDS
 
 
 @dataclass

@@ -165,7 +165,7 @@ class _Scan:
             return None                  # "Figure 3 Plan", "Plan in April"
         if any(t.lower_ == "the" and k > 0 and toks[k - 1].lower_ not in lex.complement for k, t in enumerate(toks)) \
                 and not alias:
-            return None                  # "the" inside a name only after "of", "for" ("Revive the Spirit" is quoted)
+            return None                  # "the" inside a name only after "of", "for" ("Light the Way" is quoted)
         kind = lex.head_kind(head.text)
         if kind is None:
             return None

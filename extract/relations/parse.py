@@ -24,7 +24,7 @@ _LEAD_GAP = re.compile(r"^(?:\s|\b(?:the|its|their|our|national|local|partner)\b
 _FUTURE_AUX = frozenset({"will", "shall", "'ll"})
 _POSSIBLE_AUX = frozenset({"can", "could", "may", "might"})
 _INTENT_VERBS = frozenset({"plan", "intend", "aim"})
-# "budget" is no money word: "in line with the Budget Law" names a law, "approved the budget" no payment.
+# "budget" is no money word: "in line with the Finance Law" names a law, "approved the budget" no payment.
 _MONEY_WORDS = frozenset({"funding", "fund", "funds", "grant", "contribution", "allocation", "financing", "donation",
                           "us$", "$", "usd", "eur", "chf", "€", "million", "billion", "dollar", "dollars"})
 
@@ -284,8 +284,8 @@ def _document_words() -> frozenset:
 # Passives whose subject is who acts: "X is committed to providing", "X is mandated to support".
 _STANCE_PASSIVES = frozenset({"commit", "mandate", "dedicate", "determine", "engage", "involve", "task", "charge",
                               "authorize", "authorise", "request", "invite", "encourage", "prepare", "position"})
-# Tokens before an organisation's name within which a role title ties to it ("Special Representative of the
-# Secretary-General for Iraq and Head of XYZ").
+# Tokens before an organisation's name within which a role title ties to it ("Special Envoy of the
+# Secretary-General for the Andes and Head of XYZ").
 ROLE_REACH = 14
 # Title words that name no role of one organisation ("Secretary-General" is the head of many; "Mr" no role).
 _NO_ROLE_TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof", "sir", "dame", "h.e.", "contact", "point", "focal",
@@ -350,7 +350,7 @@ def sentence_views(record: ReportRecord, doc, reporter: str | None, kinds: froze
 
 
 def _title_at(doc, end: int, titles: frozenset) -> tuple[int, int] | None:
-    """The role title whose last word is token `end - 1` ("Special Representative", "Appeal Manager"): one
+    """The role title whose last word is token `end - 1` ("Special Envoy", "Programme Manager"): one
     to four capitalised words ending in a title word."""
     if end <= 0 or doc[end - 1].lower_ not in titles or not doc[end - 1].is_title:
         return None

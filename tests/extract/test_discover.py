@@ -98,9 +98,19 @@ def test_names_with_hyphens_plural_possessives_and_foreign_acronyms(tmp_path, ex
 
 
 def test_people_with_name_particles(tmp_path, extractor):
-    text = "In Iraq, the Minister of Planning, Mohammed al-Tamim, met Sheikh Tamim bin Hamad Al Thani in Doha.\n"
+    text = "In Yemen, the Minister of Planning, Mohammed al-Tamim, met Sheikh Hamad bin Khalid Al Rashed in Muscat.\n"
     people = {e.label for e in _record(tmp_path, extractor, text).entities.values() if e.kind == "person"}
     assert "Mohammed al-Tamim" in people
+
+
+def test_a_name_after_a_role_is_a_person_and_a_town_a_list_names_is_not(tmp_path, extractor):
+    """A name in apposition to a role ("the Director of X, Name,") is a person, with the ayn or hamza of a
+    transliterated name; a name among the towns a place word lists is a place, whatever the NER says."""
+    text = ("In Yemen, the Prime Minister, Khalid Shia‘ Al Hakimi, opened the conference in Aden. On 2 May, the "
+            "Director of the National Water Service of Yemen, Samir al-Qadri, visited Mukalla. Officials issued 40 "
+            "title deeds to residents in the collective towns of Kafr Sumay and Tall Hadid.\n")
+    people = {e.label for e in _record(tmp_path, extractor, text).entities.values() if e.kind == "person"}
+    assert people == {"Khalid Shia‘ Al Hakimi", "Samir al-Qadri"}
 
 
 def test_a_definite_head_names_the_organisation_found_with_that_head(tmp_path, extractor):
@@ -113,7 +123,7 @@ def test_a_definite_head_names_the_organisation_found_with_that_head(tmp_path, e
 
 
 def test_a_later_short_form_of_a_persons_name_is_that_person(tmp_path, extractor):
-    text = ("In Iraq, the Minister of Foreign Affairs, Mohammed Hussein Bahr Karim, visited Kuwait. "
+    text = ("In Yemen, the Minister of Foreign Affairs, Mohammed Hussein Bahr Karim, visited Oman. "
             "On 3 May, Bahr Karim met the Prime Minister.\n")
     record = _record(tmp_path, extractor, text)
     people = {e.label for e in record.entities.values() if e.kind == "person"}
