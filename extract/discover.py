@@ -101,6 +101,7 @@ class Found:
     ner: bool = False
     heads: set = field(default_factory=set)
     link: str | None = None     # the gazetteer entry this name is the long form of ("Office for ..." of a linked "OCHA")
+    plain: str | None = None    # its name without the report's country after it, which labels it ("Ministry of X")
 
     @property
     def confidence(self) -> float:
@@ -303,10 +304,13 @@ def _qualify(toks: list, scan: _Scan, lex: OrgLexicon) -> str | None:
 
 def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
                            place_kinds: frozenset = frozenset({"country", "region", "supranational_region"}),
-                           ner_orgs: list | None = None, org_kinds: frozenset = frozenset()) -> list[Found]:
-    """Organisations named in `doc` that no `linked` gazetteer span covers, merged one per organisation."""
+                           ner_orgs: list | None = None, org_kinds: frozenset = frozenset(),
+                           focus: tuple[str, ...] = ()) -> list[Found]:
+    """Organisations named in `doc` that no `linked` gazetteer span covers, merged one per organisation;
+    `focus` holds the report's countries (ISO codes), whose own bodies a bare name means."""
     lex = lex or load_org_lexicon()
     scan = _Scan(doc, linked, place_kinds, org_kinds)
+    focus_keys = frozenset(f"place/{c}" for c in focus)
     ner_spans = {(s.start, s.end) for s in (ner_orgs or [])}
     ner_tokens = {i for s in (ner_orgs or []) for i in range(s.start, s.end)}
     names: list[_Name] = []
@@ -379,6 +383,14 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
         longer = [k for k in keys if len(k) > len(short) + 1 and k[:len(short)] == short and k[len(short)] in lex.complement]
         if len(longer) == 1:
             merged_into[short] = merged_into.get(longer[0], longer[0])
+    # The report's country after a full name: "the Ministry of Planning of X", in a report on X, is the
+    # "Ministry of Planning" it also names.
+    for long in keys:
+        tail = _focus_tail(doc, groups[long], scan, focus_keys)
+        short = tuple(_norm_words(list(long[:len(long) - tail]), lex.spellings)) if tail else None
+        if short and short in groups and short not in merged_into and long not in merged_into:
+            merged_into[long] = short
+            groups[short].plain = max(groups[short].names, key=lambda n: (len(n.split()), n), default=None)
     for short, long in merged_into.items():
         target, source = groups[long], groups.pop(short)
         target.names |= source.names
@@ -429,10 +441,10 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
                 found.acronyms.add(tok.text)
                 found.ner = found.ner or (tok.i, tok.i + 1) in ner_spans or tok.i in ner_tokens
 
-    _resolve_definite_heads(doc, groups, scan, lex)
+    _resolve_definite_heads(doc, groups, scan, lex, focus_keys)
     out = []
     for key, found in groups.items():
-        longest = max(found.names, key=lambda n: (len(n.split()), n), default=None)
+        longest = found.plain or max(found.names, key=lambda n: (len(n.split()), n), default=None)
         if longest:
             found.label = longest
         if not found.names and not found.acronyms:
@@ -442,9 +454,20 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
     return out
 
 
-def _resolve_definite_heads(doc, groups: dict, scan: _Scan, lex: OrgLexicon) -> None:
+def _focus_tail(doc, found: Found, scan: _Scan, focus_keys: frozenset) -> int:
+    """How many of a found name's normalised words are its " of <the report's country>" ending (0 if none)."""
+    for start, end in found.spans:
+        span = scan.entity_at.get(end - 1)
+        if span is not None and span.kb_id_ in focus_keys and span.end == end and span.start - 1 > start \
+                and doc[span.start - 1].lower_ == "of":
+            return len(_norm_words([t.text for t in doc[span.start - 1:end]]))
+    return 0
+
+
+def _resolve_definite_heads(doc, groups: dict, scan: _Scan, lex: OrgLexicon, focus_keys: frozenset = frozenset()) -> None:
     """"the Mission", "the Commission": a definite head noun alone names the organisation found in this report
-    whose name has that head, the one named last before it (or, before any, the one named most)."""
+    whose name has that head: the report's country's own ("the Government" is the "Government of X" of a
+    report on X, not a regional one), else the one named last before it (or, before any, the one named most)."""
     covered = {i for f in groups.values() for s, e in f.spans for i in range(s, e)}
     by_head: dict[str, list] = {}
     for f in groups.values():
@@ -459,6 +482,10 @@ def _resolve_definite_heads(doc, groups: dict, scan: _Scan, lex: OrgLexicon) -> 
             continue                      # part of a longer name ("the Commission on ...")
         candidates = by_head.get(tok.lower_, [])
         if not candidates:
+            continue
+        own = [f for f in candidates if _focus_tail(doc, f, scan, focus_keys)]
+        if len(own) == 1 and len(candidates) > 1:
+            own[0].spans.append((tok.i, tok.i + 1))
             continue
         before = [(max((s for s, _ in f.spans if s < tok.i), default=-1), f) for f in candidates]
         last, found = max(before, key=lambda x: (x[0], len(x[1].spans)))

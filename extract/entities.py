@@ -353,7 +353,7 @@ def extract_entities(text: str, linker: Linker, section_of=lambda offset: None) 
     examples: dict[tuple[str, str], str] = {}
     linked = [e for e in doc.ents if e.kb_id_]
     found = discover_organisations(doc, linked, place_kinds=place_kinds(), org_kinds=organisation_kinds(),
-                                   ner_orgs=[e for e in doc.ents if not e.kb_id_ and e.label_ == "ORG"])
+                                   ner_orgs=[e for e in doc.ents if not e.kb_id_ and e.label_ == "ORG"], focus=focus)
     discovered = organisation_entities(found, focus)
     programmes = discover_programmes(doc, linked, {i for f in found for s, e in f.spans for i in range(s, e)})
     discovered.update(programme_entities(programmes, focus))

@@ -122,6 +122,22 @@ def test_a_definite_head_names_the_organisation_found_with_that_head(tmp_path, e
     assert keys["Court"] == keys["Supreme Court"]
 
 
+def test_the_reports_own_country_after_a_name_and_behind_a_bare_head(tmp_path, extractor):
+    """In a report on Peru, "the Ministry of Agriculture of Peru" is the "Ministry of Agriculture" it also
+    names (labelled without the country, so one IRI across reports), and "the Government" is the Government of
+    Peru even just after a regional government was named."""
+    text = ("In Peru, the Government of Peru and the Ministry of Agriculture of Peru met farmers. The Ministry of "
+            "Agriculture trained 300 of them in Cusco. The Regional Government of Cusco opened two stores. Later "
+            "the Government said the stores would stay open.\n")
+    record = _record(tmp_path, extractor, text)
+    keys = {}
+    for m in record.mentions:
+        keys.setdefault(m.text, set()).add(m.key)
+    assert keys["Ministry of Agriculture of Peru"] == keys["Ministry of Agriculture"]
+    assert record.entities[next(iter(keys["Ministry of Agriculture"]))].label == "Ministry of Agriculture"
+    assert keys["Government"] == keys["Government of Peru"] != keys["Regional Government of Cusco"]
+
+
 def test_a_later_short_form_of_a_persons_name_is_that_person(tmp_path, extractor):
     text = ("In Yemen, the Minister of Foreign Affairs, Mohammed Hussein Bahr Karim, visited Oman. "
             "On 3 May, Bahr Karim met the Prime Minister.\n")
