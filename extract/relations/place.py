@@ -3,11 +3,16 @@
 A place in a locative phrase ("in Latakia, Aleppo and Hama", "across the country") belongs to the action the
 phrase hangs on, done by the clause's actor, or to the organisation it qualifies ("the agency's office in
 X"); a phrase on a situation ("cases increased in X", "the earthquake affected people in X") or a place of
-origin ("refugees from X") is no place of action. Cues: lang/en/relations/place.jsonl.
+origin ("refugees from X") is no place of action. Nor is the scene of a statement or of an event told in an
+opening phrase ("During his visits to X, the envoy welcomed ...", "In the light of events in X, the Government
+..."), what a speaker or an approver says of a place ("X announced that ... in Y", "the Fund approved a project
+in Y"), or an organisation's "in <place>" that is only how it is named ("in coordination with the XYZ in Y").
+Cues: lang/en/relations/place.jsonl.
 """
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from extract.kinds import place_kinds
 from extract.records import Relation
@@ -31,6 +36,7 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
             presence.add(cue.lemma)
         elif cue.slot == "area":
             areas.add(cue.lemma)
+    statements, leads = _slot("statement"), _slot("lead")
     doc = view.span.doc
     out: list[Relation] = []
     done: set[int] = set()
@@ -45,19 +51,32 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
         group = [p for p in places if p.start >= place.start and _same_list(view, place, p)]
         done.update(p.start for p in group)
         head = prep.head
-        if not view.stated(prep):
+        if not view.stated(prep) or _scene(prep):
             continue
         owner = _unit_owner(view, head, presence)
-        if head.i in view.org_at and view.org_at[head.i].kind not in place_kinds():
-            actors = [view.org_at[head.i].key]            # "IFRC in Syria", "UNHCR in Iraq"
+        named = view.hit_in(head) if head.pos_ in ("NOUN", "PROPN") else None
+        if named is not None and named.kind in place_kinds():
+            named = None
+        if named is not None and (head.i in view.org_at or lemma_of(head) in _NAME_HEADS):
+            # "IFRC in X will conduct visits", "the activities of the XYZ in X": the organisation acts there;
+            # not when "in X" only names it ("in coordination with the XYZ in X", "the XYZ in X has advised")
+            if not _named_acts(view, head, presence, statements):
+                continue
+            actors = [named.key]
         elif owner is not None:
             actors = [owner.key]                          # "the Office of UNHCR in Iraq", "the teams of X in Y"
         else:
             if _situation(head, situations, presence):
                 continue
-            # Only an actor the sentence names: a place of action credited to the publisher by default would
-            # turn every situation sentence into the publisher's action.
-            actors = [h.key for h in view.actors(prep)]
+            lead = _led_by(view, prep, leads)
+            if lead is not None:
+                actors = [lead.key]                       # "the Fund approved an XYZ-led project in Y"
+            elif lemma_of(_actor_verb(prep)) in statements:
+                continue                                  # "X announced that ... in Y", "X approved a project in Y"
+            else:
+                # Only an actor the sentence names: a place of action credited to the publisher by default
+                # would turn every situation sentence into the publisher's action.
+                actors = [h.key for h in view.actors(prep)]
         confidence = cue.confidence
         if not actors and view.plan and view.reporter and len(view.text.split()) >= PROSE_WORDS \
                 and _unnamed_subject(prep):
@@ -76,14 +95,94 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
 def locative_places(view: SentenceView) -> set[str]:
     """The places of the sentence that stand in a locative phrase ("in A, B and C", "across the regions of
     A and B", "to X"): the only places an activity can happen in. "The efforts of X", "the Government of X",
-    "returnees from X" name a place in no such phrase."""
+    "returnees from X" name a place in no such phrase, and the scene an opening phrase sets ("During his
+    visits to X, ...") is no place of the clause's action."""
     preps = {c.lemma for c in load_cues(COMPONENT) if c.slot == "prep"}
     out = set()
     for place in view.place_hits:
         anchor = _anchor(view, place, ("conj", "appos", "compound", "poss", "nmod", "amod"))
-        if anchor.dep_ == "pobj" and anchor.head.lower_ in preps:
+        if anchor.dep_ == "pobj" and anchor.head.lower_ in preps and not _scene(anchor.head):
             out.add(place.key)
     return out
+
+
+@lru_cache(maxsize=8)
+def _slot(slot: str) -> frozenset:
+    return frozenset(c.lemma for c in load_cues(COMPONENT) if c.slot == slot)
+
+
+# Nouns an organisation's name heads ("the XYZ family in X", "the XYZ system in X"): its place is the name's.
+_NAME_HEADS = frozenset({"family", "system", "team", "teams", "country"})
+# What a noun phrase may hold between a place's phrase and the opening phrase it lies in: nouns, prepositions
+# and participles ("in a ceremony held at the X Directorate in Y"), no clause of its own ("Together with
+# assisting communities in X, ..." is the actor's action).
+_PHRASE_DEPS = frozenset({"pobj", "prep", "acl", "compound", "conj", "appos", "nmod", "amod", "dobj", "poss"})
+
+
+def _scene(prep) -> bool:
+    """Whether the phrase `prep` opens lies inside an opening phrase of its clause without being its place: "During
+    his visits to X, the envoy welcomed ...", "In the light of the events in X, the Government ...", "as part of
+    the efforts of the XYZ in X, ABC organized ...". A place that is the opening phrase's own object ("In X,
+    the agency delivered water") is the clause's place."""
+    tok, nested = prep.head, False
+    for _ in range(12):
+        if tok.dep_ == "prep" and tok.head.pos_ in ("VERB", "AUX"):
+            if not nested:
+                return False
+            verb = tok.head
+            subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "expl")), None)
+            return subject is not None and tok.i < subject.i and tok.i < verb.i
+        if tok.pos_ in ("VERB", "AUX") and tok.dep_ != "acl":
+            return False
+        if tok.dep_ not in _PHRASE_DEPS or tok.head.i == tok.i:
+            return False
+        nested = nested or tok.pos_ in ("NOUN", "PROPN")
+        tok = tok.head
+    return False
+
+
+def _actor_verb(tok):
+    """The token whose subject (or passive agent) acts where `tok` stands: the nearest one above it that has one."""
+    a = tok
+    for _ in range(12):
+        if any(c.dep_ in ("nsubj", "nsubjpass", "csubj", "agent") for c in a.children) or a.head.i == a.i:
+            return a
+        a = a.head
+    return a
+
+
+def _named_acts(view: SentenceView, head, presence: set, statements: frozenset) -> bool:
+    """Whether an organisation named with its place ("the XYZ in X") acts there: it is the subject of an action
+    the sentence states ("IFRC in X will conduct visits"), or its activities, office or programmes are meant ("the
+    activities of the XYZ in X"); not a speaker ("the XYZ in X has advised ...") nor a mere partner or owner ("in
+    coordination with the XYZ in X", "the efforts of the XYZ in X")."""
+    tok = head
+    while tok.dep_ in ("conj", "appos", "compound") and tok.head.i != tok.i:
+        tok = tok.head
+    if tok.dep_ in ("nsubj", "nsubjpass"):
+        verb = tok.head
+        return lemma_of(verb) not in statements and verb.pos_ in ("VERB", "AUX")
+    if tok.dep_ == "pobj" and tok.head.lower_ in ("of", "by"):
+        owner = tok.head.head
+        return tok.head.lower_ == "by" or (owner.pos_ in ("NOUN", "PROPN") and lemma_of(owner) in presence)
+    return False
+
+
+def _led_by(view: SentenceView, prep, leads: frozenset):
+    """The organisation that leads or runs the project a place's phrase belongs to ("an XYZ-led project to ... in
+    Y", "a project implemented by XYZ in Y"), or None."""
+    tok = prep.head
+    for _ in range(8):
+        if tok.pos_ in ("NOUN", "PROPN"):
+            for child in tok.children:
+                if child.dep_ in ("amod", "acl") and lemma_of(child) in leads:
+                    for t in child.subtree:
+                        if t.i in view.org_at and view.org_at[t.i].kind not in place_kinds() and t.i != tok.i:
+                            return view.org_at[t.i]
+        if tok.head.i == tok.i or (tok.pos_ in ("VERB", "AUX") and tok.dep_ not in ("relcl", "acl", "xcomp")):
+            return None
+        tok = tok.head
+    return None
 
 
 def _anchor(view: SentenceView, place: Hit, within: tuple[str, ...], areas: frozenset | None = None):
