@@ -2,23 +2,39 @@
 
 Cues (lang/en/relations/partnership.jsonl) name a lemma and the slot it opens: "in collaboration with A,
 B and C" (each is a partner of the clause's actor), "support to X", "supported X", a list acting together
-("led by A, B and C", "between A and B"), and a list of organisations that is the subject of an action
-("WHO and UNICEF continue cross-border operations").
+("led by A, B and C", "between A and B"), a list of organisations that is the subject of an action
+("WHO and UNICEF continue cross-border operations"), an event's organiser and who it was for or brought
+together, an organisation's request answered, a partnership named as a thing ("the cooperation of A with B"),
+and a pair joined by a sign ("A & B"). A sentence in which the writer only encourages or urges states none.
 """
 from __future__ import annotations
 
+import re
+
 from extract.records import Relation
-from extract.relations.parse import Cue, SentenceView, lemma_of, load_cues, relation, unique_by_key
+from extract.relations.parse import Cue, Hit, SentenceView, lemma_of, load_cues, relation, unique_by_key
 from extract.relations.surface import FUND_KINDS
 
 COMPONENT = "partnership"
 _CHANNEL_PREPS = frozenset({"through", "via"})
+# The phrases of an event that name who took part: "a workshop for A", "a meeting with B", "a session of C".
+_EVENT_PREPS = frozenset({"for", "with", "of", "among"})
+# Links by which a verb opens a clause of its own: a list of participants ends where one begins.
+_CLAUSE_DEPS = frozenset({"advcl", "relcl", "ccomp", "conj", "parataxis", "xcomp", "acl"})
+# Parts of a nominal partnership that are a clause of their own ("the partnership, which X praised").
+_NOMINAL_CLAUSES = frozenset({"relcl", "acl", "advcl", "ccomp"})
+# "partners from X, including A and B": X is the whole the named participants belong to.
+_INCLUDING = re.compile(r"^\s*(?:\([^()]*\))?\s*,?\s*(?:including|such as|notably|namely)\b", re.IGNORECASE)
+# Sentences after an event is organised within which "the event" still names that one.
+ORGANISER_REACH = 2
 
 
 def read_partnerships(view: SentenceView) -> list[Relation]:
     cues = {}
     for cue in load_cues(COMPONENT):
         cues.setdefault((cue.lemma, cue.slot), cue)
+    if _exhortation(view, cues):
+        return []
     out: list[Relation] = []
     for tok in view.span:
         low = tok.lower_
@@ -33,8 +49,9 @@ def read_partnerships(view: SentenceView) -> list[Relation]:
                 if not actors and len(peers) >= 2:   # "the model was developed in partnership with A, B and C"
                     out.append(relation("partnership", view, None, [h.key for h in peers], COMPONENT, cue))
                 out += _pairs(view, actors, partners, cue)
-        elif low == "to" and tok.dep_ == "prep" and (cue := _to_cue(tok, cues)) is not None:
-            out += _pairs(view, _actors_or_reporter(view, tok), view.list_after(tok), cue)
+        elif low == "to" and tok.dep_ == "prep" and (found := _to_cue(tok, cues)) is not None:
+            cue, where = found
+            out += _pairs(view, _actors_or_reporter(view, where), view.list_after(tok), cue)
         elif low in _CHANNEL_PREPS and (low, "channel") in cues and tok.dep_ == "prep":
             # "assistance through the Commission": the organisation the actor works through is its partner;
             # a fund it works through pays (the funding component reads that)
@@ -73,20 +90,34 @@ def read_partnerships(view: SentenceView) -> list[Relation]:
                         out.append(relation("partnership", view, None, [h.key for h in members], COMPONENT, cue))
     out += _joint_subjects(view, {lemma: cue for (lemma, slot), cue in cues.items() if slot == "subject"},
                            {lemma: cue for (lemma, slot), cue in cues.items() if slot == "adverb"})
+    out += _gatherings(view, cues)
+    out += _requests(view, cues)
+    out += _nominal_partnerships(view, cues)
+    out += _joined_pairs(view, cues)
     return out
 
 
-def _to_cue(tok, cues: dict) -> Cue | None:
-    """The cue of a "to" phrase: its head ("support to X"), or, when the parse hangs the phrase on a word
-    further up ("began the process of transferring tasks, where possible, to X"; "transferred its role as
-    leader to A; its role as chair to B"), the nearest cue word between the verb above and "to"."""
+def _exhortation(view: SentenceView, cues: dict) -> bool:
+    """Whether the sentence asks for what is not yet done: "I encourage the Government to deepen its
+    cooperation with X", "We urge all parties to work with Y" (its main verb an 'exhortation' cue, its subject
+    the writer)."""
+    root = view.span.root
+    return (lemma_of(root), "exhortation") in cues and any(
+        c.dep_ == "nsubj" and c.lower_ in ("i", "we") for c in root.children)
+
+
+def _to_cue(tok, cues: dict) -> tuple[Cue, object] | None:
+    """The cue of a "to" phrase and the word whose actor gives: its head ("support to X"), or, when the parse
+    hangs the phrase on a word further up ("began the process of transferring tasks, where possible, to X";
+    "transferred its role as leader to A; its role as chair of the monitoring and reporting group to B"), the
+    nearest cue word between the clause's verb above and "to", and that verb."""
     head = tok.head
     cue = cues.get((lemma_of(head), "to"))
     if cue is not None:
-        return cue
+        return cue, tok
     verb = head
-    for _ in range(8):
-        if verb.pos_ in ("VERB", "AUX") or verb.head.i == verb.i:
+    for _ in range(16):
+        if (verb.pos_ in ("VERB", "AUX") and not _inside_noun_phrase(verb)) or verb.head.i == verb.i:
             break
         verb = verb.head
     if verb.pos_ not in ("VERB", "AUX") or verb.i > tok.i:
@@ -95,8 +126,14 @@ def _to_cue(tok, cues: dict) -> Cue | None:
         if _in_other_clause(t, verb, tok):
             continue                  # ", where possible and as relevant,": an aside, not the phrase's verb
         if t.pos_ in ("VERB", "NOUN") and (cue := cues.get((lemma_of(t), "to"))) is not None:
-            return cue
+            return cue, verb
     return None
+
+
+def _inside_noun_phrase(verb) -> bool:
+    """A verb that only names a noun's activity ("the monitoring and reporting arrangement", "the country task
+    force on monitoring and reporting on violations"), not the clause's verb."""
+    return verb.dep_ in ("conj", "amod", "compound", "pobj", "nmod") and verb.head.pos_ in ("NOUN", "PROPN")
 
 
 def _owner_of_effort(view: SentenceView, noun, cues: dict):
@@ -125,7 +162,30 @@ def _actors_or_reporter(view: SentenceView, tok) -> list[str]:
     actors = view.actors(tok)
     if actors:
         return [h.key for h in actors]
+    makers = _antecedent_actors(view, tok)
+    if makers:
+        # "A and B launched a plan, the aim of which is to support X": who made the plan acts through it
+        return [h.key for h in makers]
     return [view.reporter] if view.reporter else []
+
+
+def _antecedent_actors(view: SentenceView, tok) -> list:
+    """When `tok` stands in a relative clause with no organisation for subject ("..., the aim of which is to
+    support X", "a plan that supports X"), the organisations acting in the clause before it."""
+    a = tok
+    for _ in range(12):
+        subject = next((c for c in a.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        relative = subject is not None and any(t.tag_ in ("WDT", "WP", "WP$") for t in subject.subtree)
+        if a.dep_ == "relcl" or relative:
+            start = subject.left_edge.i if relative else a.left_edge.i     # where the relative clause opens
+            for verb in reversed(view.span.doc[view.span.start:start]):
+                if verb.pos_ == "VERB" and (actors := view.actors(verb)):
+                    return actors
+            return []
+        if subject is not None or a.head.i == a.i:
+            return []
+        a = a.head
+    return []
 
 
 def _pairs(view: SentenceView, actors: list[str], partners, cue: Cue) -> list[Relation]:
@@ -164,4 +224,167 @@ def _joint_subjects(view: SentenceView, subjects: dict, adverbs: dict) -> list[R
         if len(members) >= 2 and key not in done:
             done.add(key)
             out.append(relation("partnership", view, None, [h.key for h in members], COMPONENT, cue))
+    return out
+
+
+def _gatherings(view: SentenceView, cues: dict) -> list[Relation]:
+    """Who an event's organiser met: "X facilitated a round table for A, B and C", "X held a meeting with A";
+    "the event brought together A, B and C", whose organiser is the clause's organisation, else the one that
+    organised an event in the sentences just before, else the reporter. The participants are the organiser's
+    partners, not each other's: taking part in one meeting is no joint work."""
+    out = []
+    for verb in view.span:
+        if verb.pos_ != "VERB" or not view.stated(verb):
+            continue
+        lemma = lemma_of(verb)
+        cue = cues.get((lemma, "event_verb"))
+        events = [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass") and _is_event(c, cues)]
+        if cue is not None and events:
+            organisers = _actors_or_reporter(view, verb)
+            if organisers:
+                view.memory["event_organiser"] = (view.sent.index, organisers)
+            for prep in [c for e in events for c in e.children] + list(verb.children):
+                if prep.dep_ == "prep" and prep.lower_ in _EVENT_PREPS:
+                    out += _pairs(view, organisers, _participants(view, prep.i + 1), cue)
+        cue = next((cues[(f"{lemma} {c.lower_}", "gather")] for c in verb.children
+                    if c.dep_ in ("advmod", "prt") and (f"{lemma} {c.lower_}", "gather") in cues),
+                   cues.get((lemma, "gather")))
+        if cue is not None:
+            out += _pairs(view, _organisers(view, verb, cues), _participants(view, verb.i + 1), cue)
+    return out
+
+
+def _is_event(noun, cues: dict) -> bool:
+    """Whether a noun names an event ("a round-table discussion", "the workshop")."""
+    return (lemma_of(noun), "event_noun") in cues
+
+
+def _organisers(view: SentenceView, verb, cues: dict) -> list[str]:
+    """Who gathers the participants of `verb`: its subject's organisations; for an event ("the event brought
+    together"), the organiser of the event named just before, else the reporter."""
+    actors = view.actors(verb)
+    if actors:
+        return [h.key for h in actors]
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    last = view.memory.get("event_organiser")
+    if subject is not None and _is_event(subject, cues) and last and view.sent.index - last[0] <= ORGANISER_REACH:
+        return list(last[1])
+    return [view.reporter] if view.reporter else []
+
+
+def _participants(view: SentenceView, start: int) -> list[Hit]:
+    """The organisations named from token `start` to the end of its clause, each once: "for journalists, civil
+    society and the A"; not a whole whose members are then named ("partners from X, including A and B"), nor
+    a name that only opens a longer one ("the X Entity for Women (XW)")."""
+    doc = view.span.doc
+    out = []
+    cursor = start
+    for h in view.hits:
+        if h.start < cursor:
+            continue
+        if any(_opens_clause(view, doc[i]) for i in range(cursor, h.start)):
+            break
+        cursor = h.end
+        if h.kind == "country" or _INCLUDING.match(view.text[h.cend:]) or _opens_longer_name(view, h):
+            continue
+        out.append(h)
+    return unique_by_key(out)
+
+
+def _opens_clause(view: SentenceView, tok) -> bool:
+    return tok.text == ";" or (tok.pos_ in ("VERB", "AUX") and tok.dep_ in _CLAUSE_DEPS and tok.i not in view.org_at)
+
+
+def _opens_longer_name(view: SentenceView, hit: Hit) -> bool:
+    """Whether a capitalised noun right after the name continues it ("United Nations Entity"), so the name is only
+    the start of another organisation's; a place after it ("the agency Peru office") does not."""
+    doc = view.span.doc
+    if hit.end >= view.span.end:
+        return False
+    nxt = doc[hit.end]
+    return (nxt.pos_ == "PROPN" and nxt.is_title and nxt.i not in view.org_at
+            and not any(p.start <= nxt.i < p.end for p in view.place_hits))
+
+
+def _requests(view: SentenceView, cues: dict) -> list[Relation]:
+    """Answering an organisation's request: "the Government responded favourably to the X's request", "at the
+    request of the ministry, the agency deployed"; who answers and who asked are partners."""
+    out = []
+    for noun in view.span:
+        if noun.pos_ != "NOUN" or (lemma_of(noun), "request_noun") not in cues or noun.i in view.org_at:
+            continue
+        head = noun.head
+        if noun.dep_ == "pobj" and head.lower_ == "to":
+            cue = cues.get((lemma_of(head.head), "request_verb"))      # "responded to", "in response to"
+        elif noun.dep_ == "dobj":
+            cue = cues.get((lemma_of(head), "request_verb"))           # "granted the request of"
+        elif noun.dep_ == "pobj":
+            cue = cues.get((head.lower_, "request_prep"))              # "at the request of"
+        else:
+            cue = None
+        if cue is None or not view.stated(head):
+            continue
+        askers = _owners(view, noun)
+        if askers:
+            out += _pairs(view, _actors_or_reporter(view, head), askers, cue)
+    return out
+
+
+def _owners(view: SentenceView, noun) -> list[Hit]:
+    """The organisations whose `noun` it is: "the X's request", "the request of A and B", "a request from X"."""
+    for child in noun.children:
+        if child.dep_ == "poss":
+            hit = next((view.org_at[t.i] for t in child.subtree if t.i in view.org_at), None)
+            if hit is not None and hit.kind != "country":
+                return view.group_of(hit)
+        if child.dep_ == "prep" and child.lower_ in ("of", "from", "by"):
+            return [h for h in view.list_after(child) if h.kind != "country"]
+    return []
+
+
+def _nominal_partnerships(view: SentenceView, cues: dict) -> list[Relation]:
+    """A partnership named as a thing: "the cooperation of the Government with the agency", "the A-B
+    partnership", "A's collaboration with B": the organisations it names work together (those in its "with"
+    phrase with the others). "In cooperation with A and B" is the actor's phrase ('with' cues), not this."""
+    out = []
+    for noun in view.span:
+        cue = cues.get((lemma_of(noun), "nominal"))
+        if cue is None or noun.pos_ != "NOUN" or noun.i in view.org_at or not view.stated(noun):
+            continue
+        if noun.dep_ == "pobj" and noun.head.lower_ == "in":
+            continue
+        withs, others = [], []
+        for t in _nominal_tokens(noun):
+            hit = view.org_at.get(t.i)
+            if hit is None or hit.kind == "country":
+                continue
+            side = withs if any(a.dep_ == "prep" and a.lower_ == "with" and a.head.i == noun.i
+                                for a in t.ancestors if a.i > noun.i and a.i < t.i) else others
+            side.append(hit)
+        withs, others = unique_by_key(withs), unique_by_key(others)
+        if withs and others:
+            out += _pairs(view, [h.key for h in others], withs, cue)
+        elif not withs and len(others) >= 2:
+            out.append(relation("partnership", view, None, [h.key for h in others], COMPONENT, cue))
+    return out
+
+
+def _nominal_tokens(noun):
+    """The tokens of a noun's phrase, without its clauses."""
+    out = [noun]
+    for child in noun.children:
+        if child.dep_ not in _NOMINAL_CLAUSES:
+            out += list(child.subtree)
+    return sorted(out, key=lambda t: t.i)
+
+
+def _joined_pairs(view: SentenceView, cues: dict) -> list[Relation]:
+    """Two organisations joined by a sign of acting together ("[Food security - A & B]"): a pair of partners."""
+    out = []
+    for a, b in zip(view.hits, view.hits[1:]):
+        if b.start != a.end + 1 or a.key == b.key or "country" in (a.kind, b.kind):
+            continue
+        cue = cues.get((view.span.doc[a.end].text, "pair"))
+        if cue is not None:
+            out.append(relation("partnership", view, None, [a.key, b.key], COMPONENT, cue))
     return out

@@ -50,6 +50,9 @@ _FLAGS = re.IGNORECASE
 _NEXT_WORD = re.compile(r"\s+(\w+)")
 _CHANNEL_BEFORE = re.compile(r"\b(?:through|via)\s+(?:the\s+|this\s+|its\s+|their\s+)?$", re.IGNORECASE)
 _FUTURE = re.compile(r"\b(?:will|shall|plans? to|intends? to)\b", _FLAGS)
+# "I encourage the Government to ...", "We urge all parties to ...": the writer asks for what is not yet done.
+_EXHORTATION = re.compile(r"^\W*(?:I|we)\s+(?:\w+ly\s+|also\s+|again\s+)*(?:encourage|urge|call\s+(?:up)?on|invite|"
+                          r"appeal\s+to|exhort)\b", _FLAGS)
 # Where a sentence splits into clauses that have their own subjects.
 _CLAUSE_BREAK = re.compile(r";\s+|,\s+(?=(?:and|but|while|whereas|whilst)\b)", _FLAGS)
 # What may stand between the names of one list: "A, B and the C", "A (B) or D", "of A and of B".
@@ -76,7 +79,7 @@ _WITH = re.compile(r"\bwith\s+", _FLAGS)
 # "with" that compares or aligns rather than joins.
 _NOT_PARTNER_WITH = re.compile(
     r"\b(?:compared|comparison|line|accordance|consistent|aligned|associated|affected|faced|along|equipped|provided|"
-    r"registered|filed|lodged|charged|compliance|comply|complied)\s+$",
+    r"registered|filed|lodged|charged|compliance|comply|complied|shared)\s+$",
     _FLAGS)
 # "with X noting that ...": X speaks in a clause of its own, it does not join the act.
 _WITH_SPEAKER = re.compile(r"^\s+(?:noting|saying|stating|adding|stressing|underlining|expressing|welcoming|calling)\b",
@@ -253,7 +256,7 @@ def _link_demonyms(record: ReportRecord, relations: list[Relation], gazetteer) -
 def _sentence_relations(record: ReportRecord, sent: Sentence, hits: list[_Hit], reporter: str | None,
                         plan: bool = False, declared: str | None = None) -> list[Relation]:
     text = sent.text
-    if not plan and _FUTURE.search(text):
+    if (not plan and _FUTURE.search(text)) or _EXHORTATION.match(text):
         return []
     t = _Text(text, hits, reporter)
     out: list[Relation] = []
