@@ -129,3 +129,63 @@ def test_a_check_made_aside_finds_what_a_check_here_finds(dataset):
     assert (aside.conforms, aside.violations) == (here.conforms, here.violations)
     assert sorted(aside.report.splitlines()) == sorted(here.report.splitlines())
     assert _state(ds) == before
+
+
+def test_a_checker_sent_the_records_finds_what_a_check_here_finds(records):
+    """kg build starts the check's process before the model loads and sends it each record as it is analysed: it
+    finds what a check of the build's own dataset finds, on a broken record as on the bundled reports."""
+    import multiprocessing
+    from dataclasses import replace
+
+    from kg.build.graph import build_dataset
+    from kg.build.validation import start_checker
+
+    mali = records[MALI]
+    broken = replace(mali, sentences=[replace(mali.sentences[0], text="")] + mali.sentences[1:])   # sh:minLength
+    found = []
+    for batch in ([broken, records[HAITI]], [records[MALI], records[HAITI]]):
+        checker = start_checker()
+        assert len(multiprocessing.active_children()) == 1, "the check is not running in a process of its own"
+        for record in batch:
+            checker.add(record)
+        ds = build_dataset(batch)
+        wait = checker.check(ds)
+        here = validate(ds)
+        aside, seconds = wait()
+        assert not multiprocessing.active_children()
+        assert seconds > 0
+        assert (aside.conforms, aside.violations) == (here.conforms, here.violations)
+        assert sorted(aside.report.splitlines()) == sorted(here.report.splitlines())
+        found.append(aside)
+    assert not found[0].conforms and found[0].violations == 1 and found[1].conforms
+
+
+def test_a_checker_whose_process_died_checks_here(records):
+    """A check's process that is gone (killed, out of memory) costs the build its head start, not its result."""
+    from kg.build.graph import build_dataset
+    from kg.build.validation import start_checker
+
+    checker = start_checker()
+    checker._proc.kill()
+    checker._proc.join()
+    checker.add(records[MALI])
+    ds = build_dataset([records[MALI]])
+    result, _ = checker.check(ds)()
+    here = validate(ds)
+    assert (result.conforms, result.violations, result.report) == (here.conforms, here.violations, here.report)
+
+
+def test_a_build_that_fails_stops_its_check(extractor, tmp_path):
+    """A report that cannot be read ends the build with its error and no process left running."""
+    import multiprocessing
+
+    import pytest
+
+    from extract.report import ReportError
+    from kg.build.reports import build
+
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n", encoding="utf-8")
+    with pytest.raises(ReportError):
+        build([empty], extractor)
+    assert not multiprocessing.active_children()
