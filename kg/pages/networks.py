@@ -104,6 +104,13 @@ def load_entities(data: Dataset | Graph) -> dict[str, Entity]:
         for s in g.subjects(RDF.type, cls):
             if isinstance(s, URIRef):
                 codes.setdefault(s, set()).add(code)
+    slugs: dict = {}      # sentence -> its report's slug, looked up once, not once per entity it names
+
+    def report_of(sentence) -> str:
+        if sentence not in slugs:
+            slugs[sentence] = _report_of(g, sentence)
+        return slugs[sentence]
+
     out = {}
     for s, cs in codes.items():
         kind = entity_kind(cs)
@@ -121,7 +128,7 @@ def load_entities(data: Dataset | Graph) -> dict[str, Entity]:
             # its mentions in every report: a union of reports holds one rk:mentionCount per report, and
             # g.value picked one of them by the store's order
             mentions=sum(1 for _ in g.subjects(RK.denotes, s)) or len(sentences),
-            reports=sorted({_report_of(g, x) for x in sentences} - {""}),
+            reports=sorted({report_of(x) for x in sentences} - {""}),
             goal=int(goal) if goal is not None else None,
             short_title=str(g.value(s, SKOS.prefLabel)) if g.value(s, SKOS.prefLabel) is not None else None,
             container=str(g.value(s, SCHEMA.containedInPlace)) if g.value(s, SCHEMA.containedInPlace) else None,
@@ -259,29 +266,36 @@ def _add_edges(net: nx.MultiDiGraph, rels: list[Relation], entities: dict[str, E
         net.add_edge(a, b, key=kind, kind=kind, **_edge_attrs(rs))
 
 
-def build_partnership_network(data: Dataset | Graph) -> nx.MultiDiGraph:
+# What the networks are drawn from, as read from the graph: entities, relations, results. A caller that has read
+# them already (the site) passes them, so that four networks do not read the graph four more times.
+Read = tuple[dict[str, Entity], list[Relation], list[Result]]
+
+
+def _read(g: Graph, results: bool = True) -> Read:
+    return load_entities(g), load_relations(g), load_results(g) if results else []
+
+
+def build_partnership_network(data: Dataset | Graph, read: Read | None = None) -> nx.MultiDiGraph:
     """Organisations linked by partnership, funding, agreement, membership and procurement relations.
 
     Nodes are entity IRIs; one edge per (from, to, kind) with the evidence sentences of every relation merged.
     Partnerships and agreements are symmetric: their edges run from the IRI that sorts first. Every participant
     is kept whatever its kind (a country typed only as a place still funds), as `kg query donors` lists it.
     """
-    g = as_graph(data)
-    entities = load_entities(g)
+    entities, relations, _ = read or _read(as_graph(data), results=False)
     net = nx.MultiDiGraph(name="partnerships")
-    _add_edges(net, [r for r in load_relations(g) if r.kind in org_edge_kinds()], entities, lambda r, a, b: True)
+    _add_edges(net, [r for r in relations if r.kind in org_edge_kinds()], entities, lambda r, a, b: True)
     return net
 
 
-def build_sdg_network(data: Dataset | Graph) -> nx.MultiDiGraph:
+def build_sdg_network(data: Dataset | Graph, read: Read | None = None) -> nx.MultiDiGraph:
     """Every outcome and the SDGs it serves (edge weight rk:weight, stated or inferred), plus the SDGs the reports name."""
-    g = as_graph(data)
-    entities = load_entities(g)
+    entities, relations, _ = read or _read(as_graph(data), results=False)
     net = nx.MultiDiGraph(name="outcomes-sdgs")
     for e in entities.values():
         if e.kind == "outcome" or (e.kind == "sdg" and e.mentions):
             net.add_node(e.iri, **_node_attrs(e))
-    _add_edges(net, [r for r in load_relations(g) if r.kind == "sdg"], entities, lambda r, a, b: True)
+    _add_edges(net, [r for r in relations if r.kind == "sdg"], entities, lambda r, a, b: True)
     for n, d in net.nodes(data=True):
         e = entities[n]
         if e.goal is not None:
@@ -302,17 +316,16 @@ def load_centroids(path: Path | None = None) -> dict[str, tuple[float, float]]:
     return out
 
 
-def build_places_network(data: Dataset | Graph, centroids: dict[str, tuple[float, float]] | None = None) -> nx.MultiDiGraph:
+def build_places_network(data: Dataset | Graph, centroids: dict[str, tuple[float, float]] | None = None,
+                         read: Read | None = None) -> nx.MultiDiGraph:
     """Places where the reports act (regions, focus countries, places of activities and results) and who acts there.
 
     Place nodes carry lat/lon from the reference positions when known, and `activity`: mentions, activities and
     results in that place; organisation nodes link to the places of their activities.
     """
     g = as_graph(data)
-    entities = load_entities(g)
+    entities, rels, results = read or _read(g)
     centroids = load_centroids() if centroids is None else centroids
-    rels = load_relations(g)
-    results = load_results(g)
     # regions, and every place below a country the reports name (towns, localities); countries only as focus
     # countries or as the country a place lies in, not each donor country
     wanted = {e.iri for e in entities.values() if e.kind == "region" or (e.kind in place_kinds() and e.kind != "country" and e.mentions)}
@@ -368,12 +381,11 @@ def _country_code(e: Entity, entities: dict[str, Entity]) -> str:
     return ""
 
 
-def build_entity_network(data: Dataset | Graph) -> nx.MultiDiGraph:
+def build_entity_network(data: Dataset | Graph, read: Read | None = None) -> nx.MultiDiGraph:
     """Every entity that takes part in a relation, with every relation as an edge (for neighbourhoods)."""
-    g = as_graph(data)
-    entities = load_entities(g)
+    entities, relations, _ = read or _read(as_graph(data), results=False)
     net = nx.MultiDiGraph(name="entities")
-    _add_edges(net, load_relations(g), entities, lambda r, a, b: True)
+    _add_edges(net, relations, entities, lambda r, a, b: True)
     return net
 
 

@@ -403,7 +403,7 @@ def render_entity(site: Site, iri: str, network: nx.MultiDiGraph) -> str:
     root = "../"
     e = site.entities[iri]
     relations = []
-    for r in site.relations:
+    for r in site.relations_of.get(iri, ()):
         sides = [(a, b) for a, b in r.pairs if iri in (a, b)]
         if not sides and iri not in r.places:
             continue
@@ -418,7 +418,7 @@ def render_entity(site: Site, iri: str, network: nx.MultiDiGraph) -> str:
             "theme": r.theme, "weight": r.weight, "stated": r.stated, "amount": r.amount, "description": r.description,
             "evidence": _ev(r.evidence, root)})
     results = [{"value": r.value, "unit": r.unit, "what": r.what, "evidence": _ev(r.evidence, root)}
-               for r in site.results if iri in r.places or iri == r.outcome or iri in r.sdgs]
+               for r in site.results_of.get(iri, ()) if iri in r.places or iri == r.outcome or iri in r.sdgs]
     g = site.graph
     mentions = sorted((Evidence(str(s), str(g.value(s, OA.exact) or ""), _slug_of(site, s), int(g.value(s, OA.start) or 0))
                        for s in g.objects(_iri(iri), RK.mentionedIn)), key=lambda x: (x.report, x.start))

@@ -49,6 +49,8 @@ class Site:
     kind_colours: dict[str, str]
     sdg_colours: dict[int, str]
     evidence_of: dict[str, list[Relation]] = field(default_factory=dict)   # sentence IRI -> relations
+    relations_of: dict[str, list[Relation]] = field(default_factory=dict)  # entity IRI -> the relations it is a party or place of
+    results_of: dict[str, list[Result]] = field(default_factory=dict)      # entity IRI -> the results of its place, outcome or SDG
 
 
 def entity_filename(iri: str) -> str:
@@ -133,4 +135,17 @@ def build_site(data: Dataset | Graph) -> Site:
                                   _anchor("r", slug), len(sentences), len(mentioned), len(rels),
                                   publisher=str(publisher or ""), year=str(g.value(rep, DCTERMS.temporal) or ""),
                                   url=str(g.value(rep, SCHEMA.url) or "")))
-    return Site(g, entities, relations, results, reports, load_kind_colours(), load_sdg_colours(), evidence_of)
+    # what each entity page lists, found once (in the relations' and results' order), not by a scan per page
+    relations_of = _index(relations, lambda r: [x for pair in r.pairs for x in pair] + list(r.places))
+    results_of = _index(results, lambda r: [*r.places, r.outcome, *r.sdgs])
+    return Site(g, entities, relations, results, reports, load_kind_colours(), load_sdg_colours(), evidence_of,
+                relations_of, results_of)
+
+
+def _index(items: list, keys_of) -> dict[str, list]:
+    """Key -> the items whose keys hold it, each once, in the items' order."""
+    out: dict[str, list] = {}
+    for item in items:
+        for key in dict.fromkeys(keys_of(item)):
+            out.setdefault(key, []).append(item)
+    return out

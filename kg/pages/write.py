@@ -24,10 +24,11 @@ def write_pages(data: Dataset | Graph, out_dir: Path, conformance=None) -> list[
     """
     out = Path(out_dir)
     site = build_site(data)
-    partnerships = build_partnership_network(site.graph)
-    sdgs = build_sdg_network(site.graph)
-    places = build_places_network(site.graph)
-    everything = build_entity_network(site.graph)
+    read = (site.entities, site.relations, site.results)     # read once, by build_site
+    partnerships = build_partnership_network(site.graph, read=read)
+    sdgs = build_sdg_network(site.graph, read=read)
+    places = build_places_network(site.graph, read=read)
+    everything = build_entity_network(site.graph, read=read)
     counts = {name: {"nodes": n.number_of_nodes(), "edges": n.number_of_edges()}
               for name, n in (("partnerships", partnerships), ("sdgs", sdgs), ("places", places))}
     counts["places"]["places"] = sum(1 for _, d in places.nodes(data=True) if "level" in d)
