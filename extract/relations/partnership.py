@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 from extract.records import Relation
-from extract.relations.parse import Cue, Hit, SentenceView, lemma_of, load_cues, relation, unique_by_key
+from extract.relations.parse import (Cue, Hit, SentenceView, lemma_of, load_cues, owns_document, relation,
+                                    unique_by_key)
 from extract.relations.surface import FUND_KINDS
 
 COMPONENT = "partnership"
@@ -94,6 +95,7 @@ def read_partnerships(view: SentenceView) -> list[Relation]:
     out += _requests(view, cues)
     out += _nominal_partnerships(view, cues)
     out += _joined_pairs(view, cues)
+    out += _coordinators(view, cues)
     return out
 
 
@@ -387,4 +389,27 @@ def _joined_pairs(view: SentenceView, cues: dict) -> list[Relation]:
         cue = cues.get((view.span.doc[a.end].text, "pair"))
         if cue is not None:
             out.append(relation("partnership", view, None, [a.key, b.key], COMPONENT, cue))
+    return out
+
+
+def _coordinators(view: SentenceView, cues: dict) -> list[Relation]:
+    """An organisation that provides or ensures coordination with no one named to coordinate with ("the X office
+    is making sure that there is coordination of activities", "X ensures coordination"): it coordinates the
+    others the sentence names and the reporter. Only an organisation the clause names as its actor counts."""
+    out = []
+    for noun in view.span:
+        cue = cues.get((lemma_of(noun), "coordination_noun"))
+        if cue is None or noun.pos_ != "NOUN" or noun.dep_ not in ("dobj", "attr") or noun.i in view.org_at:
+            continue
+        if any(c.dep_ == "prep" and c.lower_ in ("with", "between", "among", "amongst") for c in noun.children):
+            continue                      # "coordination with X": the 'with' cues read it
+        if not view.stated(noun):
+            continue
+        actors = [h.key for h in view.actors(noun)]
+        doc = view.span.doc
+        others = [h for h in view.hits if h.key not in actors and h.kind != "country" and h.kind not in FUND_KINDS
+                  and not (h.end < len(doc) and owns_document(doc[h.end].lower_))]     # "this XYZ request"
+        if view.reporter and view.reporter not in actors and all(h.key != view.reporter for h in others):
+            others.append(Hit(view.reporter, "", -1, -1, -1, -1))
+        out += _pairs(view, actors, unique_by_key(others), cue)
     return out

@@ -147,3 +147,16 @@ def test_sharing_findings_with_an_organisation_is_no_partnership(tmp_path, extra
     found, _ = _partnerships(tmp_path, extractor,
                              "The Andean Water Institute worked with the Ministry of Water on the recommendations.\n")
     assert frozenset(("Andean Water Institute", "Ministry of Water")) in _pairs(found)
+
+
+def test_who_ensures_coordination_coordinates_the_others_named_and_the_reporter(tmp_path, extractor):
+    found, _ = _partnerships(tmp_path, extractor,
+                             "This appeal is complementing the efforts of the Coastal Relief Society outlined in its plan, "
+                             "and the Andean Water Institute office is making sure that there is coordination of "
+                             "activities.\n", publisher="UNDP")
+    assert (frozenset(("Andean Water Institute", "Coastal Relief Society")), "partnership", "coordination") in found
+    assert (frozenset(("Andean Water Institute", "UNDP")), "partnership", "coordination") in found
+    found, _ = _partnerships(tmp_path, extractor,
+                             "The Andean Water Institute says that the coordination of activities in the camps of the "
+                             "Coastal Relief Society is weak.\n", publisher="UNDP")
+    assert not {f for f in found if f[2] == "coordination"}
