@@ -429,6 +429,7 @@ class SparqlServer:
         self.server_address = self.socket.getsockname()
         self.server_port = self.server_address[1]
         self.threads = ThreadPoolExecutor(BLOCKING_THREADS, thread_name_prefix="kg-serve")
+        self.connections: set[_Connection] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._stopped = threading.Event()
@@ -441,15 +442,20 @@ class SparqlServer:
     def serve_forever(self) -> None:
         self._stopped.clear()
         try:
-            asyncio.run(self._serve())
+            with asyncio.Runner(loop_factory=new_event_loop) as runner:
+                runner.run(self._serve())
         finally:
             self._stopped.set()
 
     async def _serve(self) -> None:
         self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
-        server = await asyncio.start_server(self._connection, sock=self.socket, limit=MAX_HEAD)
-        async with server:
-            await self._stop.wait()
+        server = await self._loop.create_server(lambda: _Connection(self), sock=self.socket, backlog=128)
+        try:
+            async with server:
+                await self._stop.wait()
+        finally:
+            for connection in list(self.connections):
+                connection.transport.abort()
 
     def shutdown(self) -> None:
         """Stop serve_forever (running in another thread) and wait until it has returned."""
@@ -474,65 +480,6 @@ class SparqlServer:
         except _WouldBlock:
             return None
 
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        """Answer the requests of one connection, one after the other, until it closes or a response ends it."""
-        peer = writer.get_extra_info("peername") or ("", 0)
-        # head and body go out in two writes: Nagle + delayed ACK would hold the second 40 ms (asyncio sets no
-        # TCP_NODELAY on the sockets of a listening socket it was given)
-        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            while True:
-                try:
-                    async with asyncio.timeout(IDLE_S):
-                        head = await reader.readuntil(b"\r\n\r\n")
-                except asyncio.LimitOverrunError:
-                    writer.write(b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\n"
-                                 b"Connection: close\r\n\r\n")
-                    return
-                length, expect = _framing(head)
-                body = b""
-                if length and length <= self.endpoint.max_body:
-                    if expect:
-                        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-                    async with asyncio.timeout(IDLE_S):
-                        body = await reader.readexactly(length)
-                raw = head + body
-                reply = self._replay(raw)
-                if reply is not None:
-                    writer.write(reply.head(_http_date()))
-                    if reply.body:
-                        writer.write(reply.body)
-                    await writer.drain()
-                    if reply.close:
-                        return
-                    continue
-                try:
-                    handler = (self._exchange(raw, peer, False)
-                               or await self._loop.run_in_executor(self.threads, self._exchange, raw, peer, True))
-                except Exception:
-                    self.handle_error(peer)
-                    writer.write(b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                    return
-                response = handler.wfile.getvalue()
-                if handler.kept is not None and self.log is None:  # a logged request is always handled (and logged)
-                    build, key, sent = handler.kept
-                    build.replies.put(raw, Reply(key, response[:len(response) - len(sent)], sent, handler.close_connection))
-                writer.write(response)
-                if handler.body_file is not None:
-                    with handler.body_file.open("rb") as f:
-                        await self._loop.sendfile(writer.transport, f)
-                await writer.drain()
-                if handler.close_connection:
-                    if length and length > self.endpoint.max_body:  # the body refused unread: drop it, so the
-                        await _discard(reader, min(length, 16 * self.endpoint.max_body))  # client reads the refusal
-                    return
-        except (asyncio.IncompleteReadError, TimeoutError, ConnectionError, OSError):
-            return  # a client that hangs up or goes quiet is routine
-        except asyncio.CancelledError:  # the server is stopping (Ctrl-C): the connection ends with it, quietly
-            return
-        finally:
-            writer.close()
-
     def _replay(self, raw: bytes) -> Reply | None:
         """The response a request seen before got from the build served now, if its answer is still kept."""
         build = self.endpoint.build
@@ -549,6 +496,230 @@ class SparqlServer:
 
         if self.log:
             self.log(f"{peer[0]} " + "".join(traceback.format_exception(sys.exc_info()[1])).rstrip())
+
+
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+HEAD_TOO_LARGE = b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+FAILED = b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+JOIN_MAX = 64 * 1024  # a kept response's head and body smaller than this go out in one write (one segment)
+FILE_CHUNK = 256 * 1024  # a file is read and written this much at a time
+DROP_MAX = 16  # a refused body is read and dropped up to this many times the body limit before the connection closes
+
+
+class _Connection(asyncio.Protocol):
+    """One client connection: its requests cut from the bytes as they arrive and answered in order.
+
+    A request whose whole response is kept is answered in the callback that read it, with no task, future or await
+    between reading and writing (with a coroutine per connection each answer waited one more pass of the loop, behind
+    every other connection's); so are several pipelined in one read. Only what has to wait (a query to evaluate, a
+    file, a question) runs as a task, and the connection's later requests wait for it, so answers keep their order.
+    """
+
+    def __init__(self, server: SparqlServer):
+        self.server, self.loop = server, server._loop
+        self.transport: asyncio.Transport | None = None
+        self.peer = ("", 0)
+        self.buffer = bytearray()
+        self.busy = False  # a request is being answered by a task: the ones after it wait
+        self.paused = False  # the client reads slower than answers are written: answer no more until it catches up
+        self.reading = True
+        self.eof = self.ended = False
+        self.continued = False  # 100 Continue was sent for the request at the head of the buffer
+        self.drop = 0  # bytes of a refused body still to be read and dropped before the connection closes
+        self.last = 0.0  # when the client last sent something (a quiet connection is closed after IDLE_S)
+        self.idle: asyncio.TimerHandle | None = None
+        self.drained: asyncio.Future | None = None
+
+    # -- transport callbacks
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        # head and body may go out in two writes: Nagle + delayed ACK would hold the second 40 ms
+        transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.peer = transport.get_extra_info("peername") or ("", 0)
+        self.server.connections.add(self)
+        self.last = self.loop.time()
+        self.idle = self.loop.call_later(IDLE_S, self._check_idle)
+
+    def connection_lost(self, exc) -> None:
+        self.ended = True
+        self.server.connections.discard(self)
+        if self.idle is not None:
+            self.idle.cancel()
+        self._wake()
+
+    def data_received(self, data: bytes) -> None:
+        self.last = self.loop.time()
+        if self.drop:
+            self._dropping(data)
+        elif not self.ended:
+            self.buffer += data
+            if not self.busy:
+                self._answer()
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        if not (self.busy or self.paused):
+            self._end()
+        return True  # the answers being written go out first; _answer closes after them
+
+    def pause_writing(self) -> None:
+        self.paused = True
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        self._wake()
+        if not self.busy:
+            self._answer()
+
+    # -- answering
+    def _answer(self) -> None:
+        """Answer the whole requests in the buffer, in order, until one has to wait (or the connection ends)."""
+        buf, server = self.buffer, self.server
+        while buf and not (self.busy or self.paused or self.ended):
+            end = buf.find(b"\r\n\r\n", 0, MAX_HEAD + 4)
+            if end < 0:
+                if len(buf) > MAX_HEAD:
+                    return self._end(HEAD_TOO_LARGE)
+                break
+            size = end + 4
+            length, expect = _framing(bytes(buf[:size]))
+            if length and length <= server.endpoint.max_body:
+                if len(buf) < size + length:
+                    if expect and not self.continued:
+                        self.continued = True
+                        self.transport.write(CONTINUE)
+                    break
+                size += length
+            raw = bytes(buf[:size])
+            del buf[:size]
+            self.continued = False
+            reply = server._replay(raw)
+            if reply is not None:
+                head = reply.head(_http_date())
+                if len(reply.body) < JOIN_MAX:
+                    self.transport.write(head + reply.body)
+                else:
+                    self.transport.write(head)
+                    self.transport.write(reply.body)
+                if reply.close:
+                    return self._end()
+                continue
+            try:
+                handler = server._exchange(raw, self.peer, False)
+            except Exception:
+                server.handle_error(self.peer)
+                return self._end(FAILED)
+            if handler is None:  # it would wait: a task answers it, and the requests after it wait their turn
+                self.busy = True
+                self.loop.create_task(self._answer_waiting(raw, length))
+                break
+            if not self._respond(raw, handler, length):
+                return
+        if self.eof and not (self.busy or self.paused):
+            return self._end()
+        self._read_while(not (self.busy or self.paused) or len(buf) <= server.endpoint.max_body + MAX_HEAD)
+
+    async def _answer_waiting(self, raw: bytes, length: int | None) -> None:
+        server = self.server
+        try:
+            handler = await self.loop.run_in_executor(server.threads, server._exchange, raw, self.peer, True)
+            if self.ended:
+                return
+            if not self._respond(raw, handler, length):
+                return
+            if handler.body_file is not None:
+                await self._send_file(handler.body_file)
+                if self.ended:
+                    return
+                if handler.close_connection:
+                    return self._end()
+        except asyncio.CancelledError:  # the server is stopping (Ctrl-C): the connection ends with it, quietly
+            return
+        except Exception:
+            server.handle_error(self.peer)
+            return self._end(FAILED)
+        self.busy = False
+        self._answer()
+
+    def _respond(self, raw: bytes, handler: Handler, length: int | None) -> bool:
+        """Write a handled request's response (keeping it if its answer is kept); False if the connection ends."""
+        server = self.server
+        response = handler.wfile.getvalue()
+        if handler.kept is not None and server.log is None:  # a logged request is always handled (and logged)
+            build, key, sent = handler.kept
+            build.replies.put(raw, Reply(key, response[:len(response) - len(sent)], sent, handler.close_connection))
+        self.transport.write(response)
+        if length and length > server.endpoint.max_body:  # the body was refused unread: drop it, so that the
+            self._drop_then_end(min(length, DROP_MAX * server.endpoint.max_body))  # client reads the refusal
+            return False
+        if handler.close_connection and handler.body_file is None:
+            self._end()
+            return False
+        return True
+
+    async def _send_file(self, path: Path) -> None:
+        """A file's bytes after its head, read on a thread a chunk at a time, each written when the client has room."""
+        with path.open("rb") as f:
+            while not self.ended:
+                chunk = await self.loop.run_in_executor(self.server.threads, f.read, FILE_CHUNK)
+                if not chunk or self.ended:
+                    break
+                self.transport.write(chunk)
+                if self.paused:
+                    self.drained = self.loop.create_future()
+                    await self.drained
+
+    # -- ending
+    def _end(self, last: bytes = b"") -> None:
+        """Write `last`, then close once what was written has gone out."""
+        if self.ended:
+            return
+        self.ended = True
+        if last:
+            self.transport.write(last)
+        self.transport.close()
+
+    def _drop_then_end(self, n: int) -> None:
+        self.drop = n
+        data, self.buffer = bytes(self.buffer), bytearray()
+        self._read_while(True)
+        self._dropping(data)
+
+    def _dropping(self, data: bytes) -> None:
+        self.drop -= min(self.drop, len(data))
+        if not self.drop or self.eof:
+            self.drop = 0
+            self._end()
+
+    def _read_while(self, wanted: bool) -> None:
+        """Read the socket only while the buffer is being answered (or small), so a client cannot fill memory."""
+        if wanted != self.reading and not self.ended:
+            self.reading = wanted
+            (self.transport.resume_reading if wanted else self.transport.pause_reading)()
+
+    def _wake(self) -> None:
+        if self.drained is not None and not self.drained.done():
+            self.drained.set_result(None)
+
+    def _check_idle(self) -> None:
+        """A connection that sent nothing for IDLE_S seconds, and waits for no answer, is closed."""
+        if self.ended:
+            return
+        quiet = self.loop.time() - self.last
+        if quiet >= IDLE_S and not self.busy:
+            self.ended = True
+            self.transport.abort()
+            return
+        self.idle = self.loop.call_later(max(IDLE_S - quiet, 1), self._check_idle)
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """uvloop's event loop where it is installed (libuv, in C: less of the loop's own time per answer), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 _date: list = [0, b""]  # the current second and its HTTP date
@@ -572,15 +743,6 @@ def _framing(head: bytes) -> tuple[int | None, bool]:
         elif name == b"expect":
             expect = value.strip().lower() == b"100-continue"
     return length, expect
-
-
-async def _discard(reader: asyncio.StreamReader, n: int) -> None:
-    async with asyncio.timeout(IDLE_S):
-        while n > 0:
-            chunk = await reader.read(min(n, 65536))
-            if not chunk:
-                return
-            n -= len(chunk)
 
 
 @functools.lru_cache(maxsize=1)

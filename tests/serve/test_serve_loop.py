@@ -136,3 +136,52 @@ def test_replies_keep_the_newest_within_their_byte_limit():
     replies.drop(raw)
     assert raw not in replies.items and replies.size == sum(len(k) + len(r.before_date) + len(r.after_date)
                                                              for k, r in replies.items.items())
+
+
+def test_a_file_larger_than_a_read_comes_whole_and_the_connection_goes_on(server, out_dir):
+    from kg.serve.app import FILE_CHUNK
+
+    big = max(out_dir.glob("*.t*"), key=lambda p: p.stat().st_size)  # graph.trig or graph.ttl
+    assert big.stat().st_size > 2 * FILE_CHUNK
+    (status, headers, body), (s2, _, answer) = exchange(
+        server, f"GET /{big.name} HTTP/1.1\r\nHost: x\r\n\r\n".encode(), post("ASK { ?s ?p ?o }"))
+    assert status == 200 and int(headers["content-length"]) == len(body) and body == big.read_bytes()
+    assert s2 == 200 and b'"boolean":true' in answer  # the next request on the connection, after the file
+
+
+def test_a_head_over_the_limit_is_refused_and_the_connection_closed(server):
+    from kg.serve.app import MAX_HEAD
+
+    with socket.create_connection(server.server_address[:2], timeout=60) as sock:
+        sock.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * (MAX_HEAD + 10))
+        f = sock.makefile("rb")
+        status, _, _ = read_response(f)
+        assert status == 431 and f.read() == b""
+
+
+def test_a_client_that_stops_reading_holds_up_no_one_else(server):
+    """A connection whose client reads nothing while it pipelines requests for big answers: others are answered."""
+    q = library_query(server)
+    with socket.create_connection(server.server_address[:2], timeout=60) as stalled:
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.setblocking(False)
+        sent = 0
+        try:
+            for _ in range(2000):
+                sent += stalled.send(post(q))
+        except BlockingIOError:
+            pass
+        assert sent
+        (status, _, body), = exchange(server, post(q))
+        assert status == 200 and body.startswith(b'{"head"')
+
+
+def test_the_event_loop_is_uvloop_where_it_is_installed():
+    from kg.serve.app import new_event_loop
+
+    uvloop = pytest.importorskip("uvloop")
+    loop = new_event_loop()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
