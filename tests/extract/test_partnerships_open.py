@@ -160,3 +160,23 @@ def test_who_ensures_coordination_coordinates_the_others_named_and_the_reporter(
                              "The Andean Water Institute says that the coordination of activities in the camps of the "
                              "Coastal Relief Society is weak.\n", publisher="UNDP")
     assert not {f for f in found if f[2] == "coordination"}
+
+
+def test_a_joint_act_in_the_passive_joins_its_agents_but_suffering_one_does_not(tmp_path, extractor):
+    for sentence, cue in (("A joint response plan was launched by the Ministry of Water and the Coastal Relief Society "
+                           "in March.", "launch"),
+                          ("The memorandum was signed by the Ministry of Water and the Coastal Relief Society.", "sign"),
+                          ("The joint assessment was conducted by the Ministry of Water and the Coastal Relief Society.",
+                           "conduct")):
+        found, _ = _partnerships(tmp_path, extractor, sentence + "\n")
+        assert (frozenset(("Ministry of Water", "Coastal Relief Society")), "partnership", cue) in found, sentence
+    found, _ = _partnerships(tmp_path, extractor,
+                             "Both the Ministry of Water and the Coastal Relief Society were affected by the floods.\n")
+    assert not found
+
+
+def test_the_a_b_partnership_names_its_two_partners(tmp_path, extractor):
+    found, _ = _partnerships(tmp_path, extractor, "The UNDP-ILO partnership was renewed in 2023.\n")
+    assert (frozenset(("UNDP", "ILO")), "partnership", "partnership") in found
+    found, _ = _partnerships(tmp_path, extractor, "The UNDP partnership was renewed after ILO left.\n")
+    assert not {f for f in found if f[2] == "partnership"}
