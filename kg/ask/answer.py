@@ -510,6 +510,8 @@ def _run(plan: _Plan, source, r: Reading | None = None, idx: _Index | None = Non
             rows += [dict(zip(more.variables, row)) for row in more.rows]
         if plan.places:
             rows = _places_of_rows(rows, idx)
+        elif plan.query == "ask/places-of":
+            rows += _finer_rows(rows, idx)
         return rows, result
     from kg.query.library import QueryResult, load_query
 
@@ -539,6 +541,19 @@ def _places_of_rows(rows: list[dict], idx: _Index) -> list[dict]:
         finer = sorted((p for p in text.mentions.get(i, ()) if p not in acted and set(acted) & _containers(idx, p)),
                        key=str)
         out += [{**row, "answer": place, "label": idx.labels.get(place)} for place in (*acted, *finer)]
+    return out
+
+
+def _finer_rows(rows: list[dict], idx: _Index) -> list[dict]:
+    """Rows for the places each row's sentence names within the row's place ("in the A and B districts" of a
+    governorate the organisation acts in), when no row has them already."""
+    text, have, out = idx.text(), {(row["answer"], row.get("sentence")) for row in rows}, []
+    for row in rows:
+        i = text.number.get(row.get("sentence"))
+        for p in sorted(text.mentions.get(i, ()), key=str) if i is not None else ():
+            if (p, row.get("sentence")) not in have and row["answer"] in _containers(idx, p):
+                have.add((p, row.get("sentence")))
+                out.append({**row, "answer": p, "label": idx.labels.get(p)})
     return out
 
 

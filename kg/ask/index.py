@@ -7,8 +7,6 @@ from dataclasses import dataclass, field
 
 from rdflib import RDFS
 
-from extract.entities import _case_sensitive as case_sensitive  # the pipeline's own rule, shared on purpose
-from extract.gazetteer import name_variants
 from kg.ask.words import _is_word, _tokens, stem
 from kg.ontology import entity_kind
 from kg.query.run import gazetteer_aliases, run_query
@@ -190,6 +188,10 @@ def _build_index(source) -> _Index:
         else:
             within[place].add(up)
     idx = _Index(labels, curies, kinds, dict(names), dict(report_places), dict(within))
+    # here, not at the top: a call that finds the index kept beside the store imports no part of the pipeline
+    from extract.entities import _case_sensitive as case_sensitive  # the pipeline's own rule, shared on purpose
+    from extract.gazetteer import name_variants
+
     for name, nodes in idx.names.items():
         for v in name_variants([name]):
             toks = tuple(_tokens(v))

@@ -15,6 +15,13 @@ from kg.ask.words import _is_word, _tokens, load_words, stem
 MIN_SHARE = 0.5
 # ... and an answer's evidence at least this share of the best evidence's.
 NEAR_BEST = 0.75
+# A word is what a report is about ("the cholera response", "the earthquake") when its opening (the first
+# characters: title, highlights) holds it, this share of its sentences hold it, and, when the graph holds other
+# reports, it is this many times as frequent there as in them: asked about with "the" ("on the cholera response"),
+# it tells none of the report's sentences from another.
+SUBJECT_OPENING = 1000
+SUBJECT_SHARE = 0.05
+SUBJECT_LIFT = 4.0
 
 
 def _terms(r: Reading, used: tuple, with_relation: bool) -> list[str]:
@@ -51,6 +58,36 @@ def _carried(terms: list[str], number: int | None, text: str, report: str, r: Re
     return out
 
 
+_SUBJECTS: dict = {}
+
+
+def _subject(idx: _Index, report: str, st: str) -> bool:
+    """Whether the stem is what the report is about (SUBJECT_OPENING, SUBJECT_SHARE, SUBJECT_LIFT)."""
+    text = idx.text()
+    hit = _SUBJECTS.get(id(text))
+    if hit is None or hit[0] is not text:
+        sizes, opening = {}, {}
+        for _, (exact, rep, start, _) in text.sentences:
+            sizes[rep] = sizes.get(rep, 0) + 1
+            if start < SUBJECT_OPENING:
+                opening.setdefault(rep, set()).update(stem(t) for t in _tokens(exact) if _is_word(t))
+        hit = _SUBJECTS[id(text)] = (text, sizes, opening, {})
+    _, sizes, opening, known = hit
+    if (report, st) not in known:
+        held = text.postings.get(st, ())
+        here = sum(1 for i in held if text.sentences[i][1][1] == report)
+        size, rest = sizes.get(report, 0), text.n - sizes.get(report, 0)
+        known[report, st] = bool(size) and st in opening.get(report, ()) and here >= SUBJECT_SHARE * size \
+            and (rest == 0 or here / size >= SUBJECT_LIFT * (len(held) - here) / rest)
+    return known[report, st]
+
+
+def _subject_terms(terms: list[str], report: str, r: Reading, idx: _Index) -> set[str]:
+    """The question's words that say what the report is about: of a phrase the question makes definite ("on the
+    cholera response") and the report's subject."""
+    return {t for t in terms if t.startswith("w:") and t[2:] in r.definite and _subject(idx, report, t[2:])}
+
+
 def _holding(idx: _Index, stems: list[str]) -> frozenset:
     """The sentences that hold every one of the stems."""
     found = [idx.text().postings.get(st, frozenset()) for st in stems]
@@ -84,35 +121,47 @@ def _rank(rows: list[dict], terms: list[str], r: Reading, idx: _Index) -> list[t
     """(row, share of the question's terms its evidence carries, BM25 score) for each row.
 
     The share weighs each term by its rarity over the whole graph (so a row must carry the question's rare
-    words and names, not only its common ones); BM25 (rank_bm25's Okapi) over the rows' distinct evidence
-    sentences ranks the rows that carry as much.
+    words and names, not only its common ones), leaving out the words the row's report is about (they tell none
+    of its rows from another: "the cholera response" in a report on it); BM25 (rank_bm25's Okapi) over the rows'
+    distinct evidence sentences ranks the rows that carry as much.
     """
     if not terms or not rows:
         return [(row, 1.0, 0.0) for row in rows]
     from rank_bm25 import BM25Okapi
 
     weight = _weights(terms, r, idx)
-    total = sum(weight.values()) or 1.0
-    keys, carried, docs, in_clause = [], {}, [], {}
+    keys, carried, docs, in_clause, subjects = [], {}, [], {}, {}
     for row in rows:
         key = _row_key(row)
         if key not in carried:
             number = idx.text().number.get(row.get("sentence"))
-            carried[key] = _carried(terms, number, key[1], str(row.get("report")), r, idx)
+            report = str(row.get("report"))
+            subjects[key] = _subject_terms(terms, report, r, idx)
+            carried[key] = _carried(terms, number, key[1], report, r, idx)
             if key[2]:      # the words of the clause that says it; the names of its sentence
-                in_clause[key] = {t for t in _carried(terms, None, key[2], str(row.get("report")), r, idx)
+                in_clause[key] = {t for t in _carried(terms, None, key[2], report, r, idx)
                                   if not t.startswith("e:")} | {t for t in carried[key] if t.startswith("e:")}
             keys.append(key)
             docs.append([f"w:{stem(t)}" for t in _tokens(key[2] or key[1]) if _is_word(t)] + sorted(carried[key] - {
                 t for t in carried[key] if t.startswith("w:")}))
     scores = dict(zip(keys, BM25Okapi([d or ["-"] for d in docs]).get_scores(terms)))
+    shares, clauses = {}, {}
+    for key in keys:
+        asked = [t for t in weight if t not in subjects[key]]
+        total = sum(weight[t] for t in asked)
+        shares[key] = sum(weight[t] for t in carried[key] if t in asked) / total if total else 1.0
+        if key in in_clause:
+            clauses[key] = sum(weight[t] for t in in_clause[key] if t in asked) / total if total else 1.0
+    best_clause = {}
+    for key, share in clauses.items():
+        best_clause[key[0]] = max(best_clause.get(key[0], 0.0), share)
     out = []
     for row in rows:
         key = _row_key(row)
-        share = sum(weight[t] for t in carried[key]) / total
-        if key in in_clause:
+        share = shares[key]
+        if key in clauses and best_clause[key[0]]:
             # "who shares warehouses with X" in a sentence of two partnerships: the one whose clause says so
-            share = (share + sum(weight[t] for t in in_clause[key]) / total) / 2
+            share *= (1 + clauses[key] / best_clause[key[0]]) / 2
         out.append((row, share, float(scores[key])))
     return out
 

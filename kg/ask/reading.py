@@ -35,6 +35,8 @@ class Reading:
     listed: dict = field(default_factory=dict)      # entity -> the entities listed after it ("in A and B": A -> [B])
     named_for: list = field(default_factory=list)   # (place, its stems as written) the asked kind is named for
                                                     # ("Which Lakeland Region institutions": those named with them)
+    definite: list = field(default_factory=list)    # focus stems of a phrase after "the", "this", "these" ("on the
+                                                    # cholera response"): perhaps what the report itself is about
 
 
 def read_question(question: str, source) -> Reading:
@@ -62,6 +64,7 @@ def read_question(question: str, source) -> Reading:
             if nodes:
                 spans.append((i, i + n, nodes))
     spans += _shared_heads(toks, spans, idx)
+    spans += _prefixed(toks, spans, idx, words)
     spans.sort(key=lambda x: (-(x[1] - x[0]), x[0]))
     taken, found, ends = set(), [], {}
     for s, e, nodes in spans:
@@ -164,7 +167,10 @@ def read_question(question: str, source) -> Reading:
     beyond = [j for j in range(len(low)) if j not in taken and _phrase_at(low, j, words.beyond)]
     for j in beyond:
         used.update(range(j, j + _phrase_at(low, j, words.beyond)))
-    focus, focus_words, years, synonyms = [], [], [], []
+    for j in range(len(low)):       # "plan to collaborate": the collaboration is asked about, not a plan
+        if j not in taken and _phrase_at(low, j, words.modal):
+            used.update(range(j, j + _phrase_at(low, j, words.modal)))
+    focus, focus_words, years, synonyms, definite = [], [], [], [], []
     for j in range(len(low)):       # "keeps watch": read as the words of its synonyms too (monitor)
         if j in used or j in taken:
             continue
@@ -183,8 +189,22 @@ def read_question(question: str, source) -> Reading:
         if s not in focus:
             focus.append(s)
             focus_words.append(toks[j])
+        if _after_determiner(plain, j, words) and s not in definite:
+            definite.append(s)
     return Reading(entities, themes, kinds, relation, after, focus, focus_words, years, where_only, relations,
-                   excluded, synonyms, directions, bool(beyond), listed, named_for)
+                   excluded, synonyms, directions, bool(beyond), listed, named_for, definite)
+
+
+_DETERMINERS = frozenset({"the", "this", "these"})
+
+
+def _after_determiner(plain: list[str], j: int, words: Words) -> bool:
+    """Whether word j ends or is inside a phrase that "the", "this" or "these" opens ("the PRCS-led earthquake
+    response"): the words between are words (names too) or hyphens, and no stopword."""
+    k = j - 1
+    while k >= 0 and (plain[k] == "-" or (_is_word(plain[k]) and plain[k] not in words.stopwords)):
+        k -= 1
+    return k >= 0 and plain[k] in _DETERMINERS
 
 
 def _shared_heads(toks: list[str], spans: list, idx) -> list:
@@ -200,6 +220,18 @@ def _shared_heads(toks: list[str], spans: list, idx) -> list:
                 break
             out.append((k - 1, k, nodes))
             k -= 2
+    return out
+
+
+def _prefixed(toks: list[str], spans: list, idx, words: Words) -> list:
+    """Organisation names with a prefix the graph's name leaves out before them ("the UN Mine Action Service"), as
+    spans that take the prefix in."""
+    out = []
+    for s, e, nodes in spans:
+        orgs = {n for n in nodes if _has(idx, n, "rk:Organization")}
+        for prefix in words.name_prefixes:
+            if orgs and s >= len(prefix) and tuple(toks[s - len(prefix):s]) == prefix:
+                out.append((s - len(prefix), e, orgs))
     return out
 
 

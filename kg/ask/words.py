@@ -80,6 +80,8 @@ class Words:
     name_heads: tuple = ()      # generic heads of organisation names a question may leave out ("Society")
     demonym_endings: tuple = () # endings that make a country's name its people's adjective ("an", "ese", "i")
     beyond: tuple = ()          # lemma sequences asking for places beyond the report's own ("neighbouring")
+    name_prefixes: tuple = ()   # token sequences, as written, that may open an organisation's name ("UN" Mine Action Service)
+    modal: tuple = ()           # lemma sequences that say whether or when something is done, not what ("plan to")
     origin_people: frozenset = frozenset()   # lemmas after which a nationality adjective says where people come
                                               # from, not where the answer is ("Syrian refugees", "Iraqi nationals")
 
@@ -99,7 +101,8 @@ class WordsError(DataError):
 
 WORDS_FIELDS = {"kinds": [dict], "who": [str], "where": [str], "relations": dict, "stopwords": [str]}
 WORDS_OPTIONAL = {"exclusion": [str], "origin": [str], "synonyms": [[str]], "name_heads": [str],
-                  "demonym_endings": [str], "beyond": [str], "origin_people": [str]}
+                  "demonym_endings": [str], "beyond": [str], "origin_people": [str], "modal": [str],
+                  "name_prefixes": [str]}
 KIND_FIELDS = {"class": str, "words": [str]}
 RELATION_FIELDS = {"words": [str]}
 # "kind": the relation kind (rk:relationCode) it asks about: its code is the label and its nouns the roles
@@ -133,7 +136,9 @@ def _lemmas(phrase: str) -> tuple[str, ...]:
 
 
 def _words(data: dict) -> Words:
-    kinds = sorted({(_lemmas(w), k["class"]) for k in data["kinds"] for w in k["words"]}, key=lambda kv: -len(kv[0]))
+    # longest first, then in the file's order (a word of two kinds asks for them in the order the file lists them)
+    kinds = sorted(dict.fromkeys((_lemmas(w), k["class"]) for k in data["kinds"] for w in k["words"]),
+                   key=lambda kv: -len(kv[0]))
     labels = {k["class"]: k.get("label", k["class"]) for k in data["kinds"]}
     declared = load_relation_kinds()
     relations = {name: {"words": sorted({_lemmas(w) for w in r["words"]}, key=len, reverse=True),
@@ -150,4 +155,6 @@ def _words(data: dict) -> Words:
                  tuple(_lemmas(w) for w in data.get("exclusion", ())), tuple(_lemmas(w) for w in data.get("origin", ())),
                  tuple(synonyms), tuple(data.get("name_heads", ())), tuple(data.get("demonym_endings", ())),
                  tuple(_lemmas(w) for w in data.get("beyond", ())),
+                 tuple(tuple(_tokens(w)) for w in data.get("name_prefixes", ())),
+                 tuple(_lemmas(w) for w in data.get("modal", ())),
                  frozenset(lemma(w) for w in data.get("origin_people", ())))
