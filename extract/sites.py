@@ -21,7 +21,8 @@ from extract.records import EntityInfo, Mention
 
 LEXICON = Path(__file__).resolve().parent / "lang" / "en" / "sites.json"
 LEXICON_FIELDS = {"heads": dict, "weak_heads": dict, "title_heads": list, "modifiers": list, "particles": list,
-                  "not_names": list, "list_words": list, "ties": list}
+                  "not_names": list, "list_words": list, "ties": list, "facility_heads": list,
+                  "facility_modifiers": list}
 # How sure each way of finding a camp is; they order the evidence, they are not calibrated probabilities.
 CONFIDENCE = {"site-name": 0.8, "site-title": 0.75, "site-list": 0.7}
 MAX_NAME = 4          # words in a camp's name, particles and numbers included
@@ -41,6 +42,8 @@ class SiteLexicon:
     not_names: frozenset
     list_words: frozenset
     ties: frozenset
+    facility_heads: frozenset = frozenset()
+    facility_modifiers: frozenset = frozenset()
 
 
 @lru_cache(maxsize=4)
@@ -53,6 +56,7 @@ def load_site_lexicon(path: Path = LEXICON) -> SiteLexicon:
         weak_heads={k.lower(): v for k, v in data["weak_heads"].items()},
         title_heads=low(data["title_heads"]), modifiers=low(data["modifiers"]), particles=low(data["particles"]),
         not_names=low(data["not_names"]), list_words=low(data["list_words"]), ties=low(data["ties"]),
+        facility_heads=low(data["facility_heads"]), facility_modifiers=low(data["facility_modifiers"]),
     )
 
 
@@ -226,6 +230,10 @@ def _discover(scan: _Scan) -> list[Site]:
     heads = {**lex.heads, **lex.weak_heads}
     found: list[_Found] = []
     for tok in doc:
+        facility = _facility(scan, tok)
+        if facility is not None:
+            found.append(facility)
+            continue
         head = heads.get(tok.lower_)
         if head is None or tok.i in scan.named:
             continue                      # not a head, or a word of another entity's name ("X Camp Management")
@@ -265,6 +273,46 @@ def _discover(scan: _Scan) -> list[Site]:
                 break
             found.append(_Found(name, name, head, "site-list", tie, weak))
     return _merge(scan, found)
+
+
+def _facility(scan: _Scan, tok) -> _Found | None:
+    """A named site people are sheltered or held in: "the X Reception Centre", "the X transit centre" (a name,
+    a facility modifier, a facility head), also where the name was read as an organisation's, whose whole
+    mention it then is; not "the Centre for X", "cholera treatment centres" (no modifier) or "the transit centre"
+    (no name)."""
+    doc, lex = scan.doc, scan.lex
+    if tok.lower_ not in lex.facility_heads or tok.i < 2 or doc[tok.i - 1].lower_ not in lex.facility_modifiers \
+            or scan.breaks(tok.i - 1):
+        return None
+    end = tok.i - 1                       # the modifier is part of the label: "X Rehabilitation Centre"
+    org = scan.mention_at.get(tok.i) if tok.i in scan.named and scan.named[tok.i].kind not in _PLACE_KINDS else None
+    if tok.i in scan.named and org is None:
+        return None                       # a word of a place's name
+    start = end
+    while start > 0 and end - start < MAX_NAME and not scan.breaks(start - 1) and _facility_name_word(scan, start - 1, org):
+        start -= 1
+    name = _trimmed(scan, start, end) if start < end else None
+    if name is None:
+        return None
+    if org is not None:
+        m = scan.mention_at
+        inside = [i for i in range(name[0], tok.i + 1)]
+        before = name[0] - 1
+        if any(m.get(i) != org for i in inside) or (before >= 0 and m.get(before) == org and doc[before].lower_ != "the"):
+            return None                   # the organisation's name is longer than the site's
+    return _Found((name[0], tok.i), (name[0], tok.i + 1), tok.text.rstrip("s") if tok.lower_.endswith("s") else tok.text,
+                  "site-name", _place_after(scan, tok), False)
+
+
+_PLACE_KINDS = frozenset({"region", "country", "place_local"})
+
+
+def _facility_name_word(scan: _Scan, i: int, org) -> bool:
+    """A word of a facility's name: a camp-name word, or a capitalised word of the organisation mention read there."""
+    if org is not None and scan.mention_at.get(i) == org:
+        tok = scan.doc[i]
+        return tok.text[:1].isupper() and tok.lower_ not in scan.lex.not_names and not tok.is_stop
+    return scan.is_name_word(i)
 
 
 def _merge(scan: _Scan, found: list[_Found]) -> list[Site]:

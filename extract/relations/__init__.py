@@ -41,7 +41,7 @@ def extract_relations(record: ReportRecord, gazetteer=None, doc=None) -> list[Re
     if doc is None:
         return relations
     from extract.relations.parse import sentence_views
-    from extract.relations.place import locative_places
+    from extract.relations.place import locative_places, place_actors
 
     seen = {_identity(r) for r in relations}
     acting = {(r.sentence, a, p) for r in relations if r.kind == "activity"
@@ -56,13 +56,17 @@ def extract_relations(record: ReportRecord, gazetteer=None, doc=None) -> list[Re
     for view in sentence_views(record, doc, reporter, funder_kinds(), place_kinds(), plan, find_own_programme(record)):
         if view.sent.index in surface_acts:
             # the parse says which places stand in a locative phrase; the surface rule only saw the clause
-            where = locative_places(view)
+            where, at_work = locative_places(view), place_actors(view)
+            named = {h.key for h in view.hits}
             for k in surface_acts[view.sent.index]:
                 kept = tuple(p for p in relations[k].places if p in where)
                 r = relations[k]
-                acting -= {(r.sentence, a, p) for a in (r.subject, *r.objects) if a for p in r.places if p not in kept}
+                # an organisation the sentence names acts there only if the parse says so; a publisher acting by default stays
+                parties = [a for a in (r.subject, *r.objects) if a and (a not in named or any(a in at_work.get(p, ()) for p in kept))]
+                acting -= {(r.sentence, a, p) for a in (r.subject, *r.objects) if a for p in r.places
+                           if p not in kept or a not in parties}
                 if kept:
-                    relations[k] = replace(r, places=kept)
+                    relations[k] = replace(r, places=kept, subject=parties[0] if parties else None, objects=tuple(parties[1:]))
                 else:
                     dropped.add(k)
         for component in components:

@@ -43,15 +43,16 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
     for place in places:
         if place.start in done:
             continue
-        anchor = _anchor(view, place, ("conj", "appos", "compound", "poss"), frozenset(areas))
+        anchor = _anchor(view, place, ("conj", "appos", "compound", "poss", "nmod"), frozenset(areas))
         prep = anchor.head
         cue = preps.get(prep.lower_) if anchor.dep_ == "pobj" else None
         if cue is None:
             continue
         group = [p for p in places if p.start >= place.start and _same_list(view, place, p)]
         done.update(p.start for p in group)
-        head = prep.head
-        if not view.stated(prep) or _scene(prep):
+        head = _governor(prep)
+        at = prep if head is prep.head else head          # where the climb to the actor starts
+        if not view.stated(prep) or _scene(prep) or _container(view, head):
             continue
         owner = _unit_owner(view, head, presence)
         named = view.hit_in(head) if head.pos_ in ("NOUN", "PROPN") else None
@@ -71,12 +72,12 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
             lead = _led_by(view, prep, leads)
             if lead is not None:
                 actors = [lead.key]                       # "the Fund approved an XYZ-led project in Y"
-            elif lemma_of(_actor_verb(prep)) in statements:
+            elif lemma_of(_actor_verb(at)) in statements:
                 continue                                  # "X announced that ... in Y", "X approved a project in Y"
             else:
                 # Only an actor the sentence names: a place of action credited to the publisher by default
                 # would turn every situation sentence into the publisher's action.
-                actors = [h.key for h in view.actors(prep)]
+                actors = [h.key for h in view.actors(at)] or _controlled(view, at)
         confidence = cue.confidence
         if not actors and view.plan and view.reporter and len(view.text.split()) >= PROSE_WORDS \
                 and _unnamed_subject(prep):
@@ -106,6 +107,97 @@ def locative_places(view: SentenceView) -> set[str]:
     return out
 
 
+def place_actors(view: SentenceView) -> dict[str, frozenset]:
+    """Place -> the organisations the parse puts at work there (what `read_places` reads): a rule that takes
+    every organisation of a clause as its actor keeps only these ("UNAMI held a meeting in X for journalists and
+    the XYZ": not the XYZ; "the XYZ announced that strikes hit targets in X": not the XYZ), those the action is
+    done with, and the publisher where the parse names no one."""
+    out: dict[str, set] = {p.key: set() for p in view.place_hits}
+    for rel in read_places(view, view.place_hits):
+        for p in rel.places:
+            out.setdefault(p, set()).update(a for a in (rel.subject, *rel.objects) if a)
+    for key, actors in out.items():
+        if not actors and view.reporter:
+            actors.add(view.reporter)     # where the parse names no one, the publisher may act ("the supply team ...")
+    for place in view.place_hits:
+        # who the action is done with ("in cooperation with WFP, UNICEF assisted households in X") shares it
+        anchor = _anchor(view, place, ("conj", "appos", "compound", "poss", "nmod", "amod"))
+        if anchor.dep_ == "pobj":
+            out[place.key].update(_done_with(view, _governor(anchor.head)))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def _done_with(view: SentenceView, tok) -> set[str]:
+    """The organisations of a "with" phrase on the verbs from the one `tok` serves up to its clause's own, or on
+    a participle opening the clause ("with X", "in cooperation with X", "together with X", "Supported by A and in
+    cooperation with X, ...", "strengthened its collaboration with X in sharing warehouses in Y")."""
+    chain, verb = set(), _first_verb_at(tok)
+    for _ in range(6):
+        chain.add(verb.i)
+        if any(c.dep_ in ("nsubj", "nsubjpass") for c in verb.children) or verb.head.i == verb.i:
+            break
+        verb = _first_verb_at(verb.head)
+    out = set()
+    for t in verb.subtree:
+        if t.lower_ != "with" or t.i in view.org_at:
+            continue
+        above = _first_verb_at(t.head)
+        if above.i in chain or (above.dep_ == "advcl" and above.head.i in chain and above.tag_ == "VBN"):
+            out.update(view.org_at[u.i].key for u in t.subtree if u.i in view.org_at)
+    return out
+
+
+def _first_verb_at(tok):
+    """`tok` if it is a verb, else the nearest verb above it (or the root)."""
+    for _ in range(12):
+        if tok.pos_ in ("VERB", "AUX") or tok.head.i == tok.i:
+            return tok
+        tok = tok.head
+    return tok
+
+
+def _controlled(view: SentenceView, tok) -> list[str]:
+    """The organisation an infinitive's action is asked of or enabled for, when its clause's subject names none:
+    the object of the verb above ("thanks to the Government for enabling the XYZ to keep its offices in Y",
+    "helped the XYZ to reach families in Y")."""
+    verb = tok
+    for _ in range(8):
+        if verb.pos_ in ("VERB", "AUX") or verb.head.i == verb.i:
+            break
+        verb = verb.head
+    if verb.dep_ != "xcomp":
+        return []
+    obj = next((c for c in verb.head.children if c.dep_ == "dobj"), None)
+    hit = view.org_at.get(obj.i) if obj is not None else None
+    return [hit.key] if hit is not None and hit.kind not in place_kinds() else []
+
+
+def _container(view: SentenceView, head) -> bool:
+    """Whether a place's phrase hangs on another place ("the X Reception Centre in Y", "the X camp in Y"): it
+    says where that place lies; the action is at the place it qualifies. Also through a participle ("the X
+    Centre (formerly known as Z) in Y")."""
+    while head.dep_ == "acl" and head.pos_ == "VERB" and head.head.i != head.i:
+        head = head.head
+    return any(h.start <= head.i < h.end for h in view.place_hits)
+
+
+def _governor(prep):
+    """The word a place's phrase hangs on. The parser often hangs a phrase that follows the comma closing a
+    relative clause on that clause ("supported the teams, 40 per cent of whom are women, in X"): it belongs to
+    the clause the relative one interrupts."""
+    head = prep.head
+    if prep.i == 0 or prep.doc[prep.i - 1].text != "," or head.pos_ not in ("VERB", "AUX") \
+            or head.dep_ not in ("relcl", "advcl", "acl") \
+            or not any(t.tag_ in ("WDT", "WP", "WP$") for t in head.subtree if t.i < prep.i):
+        return head
+    up = head.head
+    for _ in range(6):
+        if up.pos_ in ("VERB", "AUX") or up.head.i == up.i:
+            break
+        up = up.head
+    return up
+
+
 @lru_cache(maxsize=8)
 def _slot(slot: str) -> frozenset:
     return frozenset(c.lemma for c in load_cues(COMPONENT) if c.slot == slot)
@@ -126,7 +218,7 @@ def _scene(prep) -> bool:
     the agency delivered water") is the clause's place."""
     tok, nested = prep.head, False
     for _ in range(12):
-        if tok.dep_ == "prep" and tok.head.pos_ in ("VERB", "AUX"):
+        if tok.dep_ == "prep" and tok.head.pos_ in ("VERB", "AUX") and tok.head.dep_ != "acl":
             if not nested:
                 return False
             verb = tok.head
@@ -198,11 +290,17 @@ def _anchor(view: SentenceView, place: Hit, within: tuple[str, ...], areas: froz
         of = anchor.head
         if anchor.dep_ == "pobj" and of.lower_ == "of" and of.head.pos_ in ("NOUN", "PROPN") \
                 and of.head.i not in view.org_at and of.head.i not in in_place and of.head.i != of.i \
-                and (areas is None or lemma_of(of.head) in areas):
+                and (areas is None or _area_word(of.head) in areas):
             anchor = of.head
             continue
         break
     return anchor
+
+
+def _area_word(tok) -> str:
+    """A noun's lemma, also for a capitalised plural the tagger takes for a name ("the A and B Districts of C")."""
+    lemma = lemma_of(tok)
+    return lemma[:-1] if tok.pos_ == "PROPN" and lemma.endswith("s") and lemma == tok.lower_ else lemma
 
 
 def _unit_owner(view: SentenceView, head, presence: set) -> Hit | None:

@@ -251,3 +251,38 @@ def test_who_approves_or_announces_is_no_actor_but_who_leads_the_project_is(tmp_
                                                                             not_acting):
     acts = _acts(tmp_path, extractor, text)
     assert acting <= acts and not acts & not_acting, acts
+
+
+@pytest.mark.parametrize("text, acting, not_acting", [
+    # a clause's other organisations are no actors where the parse puts someone else at work, or no one
+    ("Peru: On 7 April, the Andean Water Institute organized a round-table discussion in Cusco for journalists, "
+     "teachers and the Centre for Rain Research.",
+     {("Andean Water Institute", "Cusco")}, {("Centre for Rain Research", "Cusco")}),
+    ("Peru: In statements issued on 4 May, the Andean Water Institute announced that 10 wells had been repaired in "
+     "air-lifted operations conducted by local teams, with support from volunteers, in Cusco and Puno.",
+     set(), {("Andean Water Institute", "Cusco"), ("Andean Water Institute", "Puno")}),
+    # ... but who the action is done with shares it
+    ("Peru: In cooperation with the Centre for Rain Research, the Andean Water Institute repaired 30 wells in Cusco.",
+     {("Andean Water Institute", "Cusco"), ("Centre for Rain Research", "Cusco")}, set()),
+    # a phrase after the comma that closes a relative clause belongs to the main clause
+    ("Peru: In addition, the Andean Water Institute supported Peruvian non-governmental organization drilling "
+     "teams, 40 per cent of the members of which are women, in Juliaca and Sicuani.",
+     {("Andean Water Institute", "Juliaca"), ("Andean Water Institute", "Sicuani")}, set()),
+    # the one an infinitive's action is enabled for acts, when the clause's subject is no organisation
+    ("Peru: I thank the Government of Peru for enabling the Andean Water Institute to keep its offices in Juliaca "
+     "and Sicuani.", {("Andean Water Institute", "Juliaca")}, {("Government of Peru", "Juliaca")}),
+])
+def test_the_parse_says_who_acts_where(tmp_path, extractor, text, acting, not_acting):
+    acts = _acts(tmp_path, extractor, text)
+    assert acting <= acts and not acts & not_acting, acts
+
+
+def test_work_at_a_named_reception_centre_is_there_and_where_the_centre_lies_is_no_place_of_action(tmp_path,
+                                                                                                  extractor):
+    acts = _acts(tmp_path, extractor, "Peru: The Andean Water Institute supported returnees at the Lago Reception "
+                 "Centre in obtaining documents. The Andean Water Institute provided food to the entire population "
+                 "of the Lago Reception Centre.")
+    assert ("Andean Water Institute", "Lago Reception Centre") in acts
+    acts = _acts(tmp_path, extractor, "Peru: The Ministry of Water allocated 2 million soles to reopen the old well, "
+                 "near the Lago Reception Centre (formerly known as Lago 1) in Cusco.")
+    assert not acts, acts

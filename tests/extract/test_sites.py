@@ -118,3 +118,20 @@ def test_a_malformed_lexicon_is_one_clear_error(tmp_path):
     path.write_text(json.dumps(data, indent=1), encoding="utf-8")
     with pytest.raises(SiteError, match=r"sites\.json:\d+: field 'heads' is missing or not a dict"):
         load_site_lexicon(path)
+
+
+def test_a_named_reception_centre_is_a_site_not_an_organisation(tmp_path, extractor):
+    record = _record(tmp_path, extractor,
+                     "In Peru, the Andean Water Institute supports returnees at the Lago Rehabilitation Centre. The "
+                     "Lago Rehabilitation Centre houses 900 people.\n")
+    camps = _camps(record)
+    assert "Lago Rehabilitation Centre" in camps and camps["Lago Rehabilitation Centre"].kind == "place_local"
+    assert not [e for e in record.entities.values() if e.label == "Lago Rehabilitation Centre" and e.kind != "place_local"]
+
+
+def test_a_centre_without_a_facility_word_or_a_name_is_no_site(tmp_path, extractor):
+    record = _record(tmp_path, extractor,
+                     "In Peru, the Centre for Rain Research and the Andean Water Centre opened cholera treatment "
+                     "centres. The reception centre closed.\n")
+    assert _camps(record) == {}
+    assert {"Centre for Rain Research", "Andean Water Centre"} <= {e.label for e in record.entities.values()}
