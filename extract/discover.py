@@ -23,7 +23,7 @@ LEXICON = Path(__file__).resolve().parent / "lang" / "en" / "organisations.json"
 LEXICON_FIELDS = {"heads": dict, "phrases": dict, "not_heads": list, "connectors": list, "complement": list,
                   "modifiers": list, "generic_modifiers": list, "concept_acronyms": list, "person_titles": list,
                   "generic_adjectives": list, "not_words": list, "spellings": dict, "actor_verbs": list,
-                  "agency_prefixes": list, "agency_heads": list}
+                  "agency_prefixes": list, "agency_heads": list, "heads_first": dict, "foreign_connectors": list}
 # How sure each way of finding an organisation is (the share of right ones on the development reports is
 # what these were set from; they order the evidence, they are not probabilities of a calibrated model).
 CONFIDENCE = {"acronym-definition": 0.9, "name-shape": 0.8, "acronym-initials": 0.75, "list-slot": 0.65,
@@ -61,6 +61,8 @@ class OrgLexicon:
     actor_verbs: frozenset = frozenset()
     agency_prefixes: tuple = ()
     agency_heads: frozenset = frozenset()
+    heads_first: dict = field(default_factory=dict)
+    foreign_connectors: frozenset = frozenset()
 
     def head_kind(self, word: str) -> str | None:
         """The kind a head noun gives, plurals read through their singular ("Ministries" -> ministry)."""
@@ -85,6 +87,8 @@ def load_org_lexicon(path: Path = LEXICON) -> OrgLexicon:
         spellings={k.lower(): v.lower() for k, v in data["spellings"].items()},
         actor_verbs=low(data["actor_verbs"]),
         agency_prefixes=tuple(p.lower() for p in data["agency_prefixes"]), agency_heads=low(data["agency_heads"]),
+        heads_first={k.lower(): v for k, v in data["heads_first"].items()},
+        foreign_connectors=low(data["foreign_connectors"]),
     )
 
 
@@ -102,6 +106,7 @@ class Found:
     heads: set = field(default_factory=set)
     link: str | None = None     # the gazetteer entry this name is the long form of ("Office for ..." of a linked "OCHA")
     plain: str | None = None    # its name without the report's country after it, which labels it ("Ministry of X")
+    country: str | None = None  # the country its name ends with ("Government of X"), ISO code
 
     @property
     def confidence(self) -> float:
@@ -129,8 +134,11 @@ def _is_acronym(text: str, lex: OrgLexicon) -> bool:
 
 
 def _cap(tok) -> bool:
-    t = tok.text
+    t = _ELISION.sub("", tok.text)      # "d'Accueil" is read as "Accueil"
     return t[:1].isupper() and any(c.isalpha() for c in t)
+
+
+_ELISION = re.compile(r"^[dlDL]['’](?=\w)")
 
 
 class _Scan:
@@ -268,7 +276,8 @@ def _qualify(toks: list, scan: _Scan, lex: OrgLexicon) -> str | None:
         toks = toks[1:]
     if len(toks) < 2 or all(scan.is_org(t.i) for t in toks) or all(scan.is_place(t.i) for t in toks):
         return None
-    if any(len(t.text.rstrip(".")) < 2 and t.text not in ("&", "-", "’", "'") for t in toks) \
+    if any(len(t.text.rstrip(".")) < 2 and t.text not in ("&", "-", "’", "'") and t.text not in lex.foreign_connectors
+           for t in toks) \
             or any(t.lower_ in lex.not_words for t in toks):
         return None                      # "A. Mission": a list letter; "Government in April": a date
     letters = [t.text for t in toks if any(c.isalpha() for c in t.text) and t.lower_ not in lex.connectors]
@@ -285,10 +294,10 @@ def _qualify(toks: list, scan: _Scan, lex: OrgLexicon) -> str | None:
         return "un_agency"               # "United Nations Water Programme"
     if scan.entity_at.get(head.i) is not None or head.lower_ in lex.not_heads:
         return None
-    text = " ".join(t.lower_ for t in toks)
+    text = " ".join(t.lower_ for t in toks).replace(" - ", "-")     # "Croix-Rouge"
     kind = next((k for phrase, k in lex.phrases.items() if phrase in text), None) or lex.head_kind(head.text)
     if kind is None or not _cap(head):
-        return None
+        return _head_first(toks, lex)
     before = toks[0].i - 1
     if before >= 0 and scan.doc[before].lower_ in {"a", "an", "one", "each", "every", "any", "per"}:
         return None                      # "each community has one Alert Committee": a kind of body
@@ -299,6 +308,21 @@ def _qualify(toks: list, scan: _Scan, lex: OrgLexicon) -> str | None:
         return None                      # a plural head names a class of bodies ("UN Agencies", "Regional Offices")
     if len(head_zone) == 2 and head_zone[0].lower_ in lex.generic_adjectives and len(toks) == 2:
         return None                      # "National Society", "Federal Government": a kind of body, no name
+    return kind
+
+
+def _head_first(toks: list, lex: OrgLexicon) -> str | None:
+    """The kind a name in French, Spanish or Portuguese gives by its first word, its head ("Direction Régionale de
+    la Santé", "Secretaría de Seguridad Alimentaria y Nutricional"): three words or more, with one of those
+    languages' connectors or an elided article inside, every other word capitalised."""
+    kind = lex.heads_first.get(toks[0].lower_)
+    if kind is None or len(toks) < 3 or not _cap(toks[1]) and toks[1].lower_ not in lex.foreign_connectors:
+        return None
+    inner = toks[1:]
+    if not any(t.lower_ in lex.foreign_connectors or _ELISION.match(t.text) for t in inner):
+        return None
+    if not all(_cap(t) or t.lower_ in lex.foreign_connectors or t.lower_ in lex.connectors for t in inner):
+        return None
     return kind
 
 
@@ -442,6 +466,10 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
                 found.ner = found.ner or (tok.i, tok.i + 1) in ner_spans or tok.i in ner_tokens
 
     _resolve_definite_heads(doc, groups, scan, lex, focus_keys)
+    for found in groups.values():
+        tails = {_country_tail(doc, s, e, scan) for s, e in found.spans} - {None}
+        if len(tails) == 1:
+            found.country = next(iter(tails)).kb_id_.rsplit("/", 1)[-1]
     out = []
     for key, found in groups.items():
         longest = found.plain or max(found.names, key=lambda n: (len(n.split()), n), default=None)
@@ -457,11 +485,19 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
 def _focus_tail(doc, found: Found, scan: _Scan, focus_keys: frozenset) -> int:
     """How many of a found name's normalised words are its " of <the report's country>" ending (0 if none)."""
     for start, end in found.spans:
-        span = scan.entity_at.get(end - 1)
-        if span is not None and span.kb_id_ in focus_keys and span.end == end and span.start - 1 > start \
-                and doc[span.start - 1].lower_ == "of":
+        span = _country_tail(doc, start, end, scan)
+        if span is not None and span.kb_id_ in focus_keys:
             return len(_norm_words([t.text for t in doc[span.start - 1:end]]))
     return 0
+
+
+def _country_tail(doc, start: int, end: int, scan: _Scan):
+    """The country a name's " of <country>" ending names ("Government of X"), as its linked span, or None."""
+    span = scan.entity_at.get(end - 1)
+    if span is not None and span.label_ == "country" and span.end == end and span.start - 1 > start \
+            and doc[span.start - 1].lower_ == "of":
+        return span
+    return None
 
 
 def _resolve_definite_heads(doc, groups: dict, scan: _Scan, lex: OrgLexicon, focus_keys: frozenset = frozenset()) -> None:
@@ -508,7 +544,7 @@ def _defined_by_words(doc, paren: int, acronym: str, lex: OrgLexicon) -> bool:
 
 def _slot(tok, org_tokens: set, lex: OrgLexicon) -> str | None:
     """How a bare acronym is placed as an organisation: in a list with one, or in a relation cue's slot."""
-    doc = tok.doc
+    doc, text = tok.doc, tok.text
     for step in (-1, 1):
         j = tok.i + step
         while 0 <= j < len(doc) and (doc[j].lower_ in _LIST_WORDS) and "\n" not in doc[j].whitespace_:
@@ -517,6 +553,9 @@ def _slot(tok, org_tokens: set, lex: OrgLexicon) -> str | None:
             return "list-slot"
     if tok.dep_ in ("conj", "appos") and tok.head.i in org_tokens:
         return "list-slot"
+    if tok.dep_ == "appos" and tok.head.tag_ == "NN" and lex.head_kind(tok.head.text) and not text.endswith("s") \
+            and any(c.dep_ == "poss" or c.lower_ == "the" for c in tok.head.children):
+        return "cue-slot"                # "the Union's aid department (XYZA)": one body's name in brackets
     if any(c.dep_ == "conj" and c.i in org_tokens for c in tok.children):
         return "list-slot"
     if tok.dep_ == "pobj" and tok.head.lower_ in _SLOT_PREPS:
@@ -532,14 +571,14 @@ def organisation_entities(found: list[Found], focus: tuple[str, ...]) -> dict[st
     """One entity per found organisation, keyed so the same body is one IRI across reports: a national
     body or a bare acronym by country and name, any other by its normalised name."""
     out = {}
-    country = focus[0].lower() if focus else None
     for f in found:
         slug = key_slug(f.label)
         national = f.kind == "government_body" or not f.names
-        key = f"org/{country}-{slug}" if national and country else f"org/{slug}"
+        code = f.country or (focus[0] if focus else None)      # "Government of X" is X's, in any report
+        key = f"org/{code.lower()}-{slug}" if national and code else f"org/{slug}"
         aliases = tuple(sorted((f.names | f.acronyms) - {f.label}))
         out[id(f)] = EntityInfo(key=key, kind=f.kind, label=f.label, aliases=aliases,
-                                country=focus[0] if national and focus else None,
+                                country=code if national else None,
                                 found_by=f"discover:{f.how}", confidence=round(f.confidence, 2))
     return out
 

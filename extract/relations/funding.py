@@ -9,6 +9,7 @@ sentence's subject does.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from extract.records import Relation
 from extract.relations.parse import Cue, SentenceView, lemma_of, load_cues, relation
@@ -25,7 +26,7 @@ _RECEIVING = frozenset({"receive", "get", "obtain", "have", "include", "secure",
 
 
 def read_funding(view: SentenceView) -> list[Relation]:
-    verbs, froms, allocations, labels, channels = {}, {}, [], {}, {}
+    verbs, froms, allocations, labels, channels, thanks = {}, {}, [], {}, {}, {}
     for cue in load_cues(COMPONENT):
         if cue.slot == "allocation":
             allocations.append(cue)
@@ -33,6 +34,10 @@ def read_funding(view: SentenceView) -> list[Relation]:
             labels[cue.lemma] = cue
         elif cue.slot == "channel":
             channels[cue.lemma] = cue
+        elif cue.slot == "thanks":
+            thanks[cue.lemma] = cue
+        elif cue.slot in ("work", "thanks_for"):
+            continue
         else:
             (verbs if cue.slot == "verb" else froms)[cue.lemma] = cue
     out: list[Relation] = []
@@ -59,6 +64,8 @@ def read_funding(view: SentenceView) -> list[Relation]:
                 recipients = recipients or _default_recipients(view, named_other=False)
                 _remember(view, [h.key for h in funders])
                 out += _fundings(view, [h.key for h in funders], recipients, cue)
+        if lemma in thanks and (tok.pos_ == "VERB" or tok.dep_ == "ROOT"):    # the model may tag "thanks" a noun
+            out += _thanked(view, tok, thanks[lemma])
         if tok.lower_ in channels and tok.dep_ == "prep":
             out += _channel(view, tok, channels[tok.lower_])
     if allocations:
@@ -154,7 +161,9 @@ def _verb(view: SentenceView, verb, cue: Cue) -> list[Relation]:
                 funders = [h.key for h in view.group_of(hit)]
         if child.dep_ == "prep" and child.lower_ in _RECIPIENT_PREPS:
             recipients += [h.key for h in view.list_after(child)]
-            named_other = True           # "allocated 3% of GDP to education": the recipient is no organisation
+            pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            if pobj is None or lemma_of(pobj) not in _work_words():
+                named_other = True       # "allocated 3% of GDP to education": the recipient is no organisation
         if child.dep_ in ("dobj", "dative") and not passive:
             for t in child.subtree:
                 if t.dep_ == "prep" and t.lower_ in _RECIPIENT_PREPS:
@@ -184,6 +193,36 @@ def _verb(view: SentenceView, verb, cue: Cue) -> list[Relation]:
         return []                        # a verb of paying in a sentence naming the plan: the programme component's
     recipients = recipients or _default_recipients(view, named_other)
     return _fundings(view, funders, recipients, cue)
+
+
+def _thanked(view: SentenceView, verb, cue: Cue) -> list[Relation]:
+    """"X thanks A, B and C for their contributions": who is thanked for money funds X (else the default
+    recipient); thanks for anything else ("for their hard work") state no funding."""
+    reasons = [g for c in verb.subtree if c.dep_ == "prep" and c.lower_ == "for" and c.i > verb.i
+               for g in c.children if g.dep_ == "pobj"]     # the parser may hang "for ..." on the last name
+    if not any(lemma_of(g) in _thanks_words() for g in reasons):
+        return []
+    obj = next((c for c in verb.children if c.dep_ in ("dobj", "npadvmod", "attr") and c.i > verb.i), None)
+    hit = view.hit_in(obj) if obj is not None else None
+    if hit is None:
+        return []
+    funders = [h.key for h in view.group_of(hit)]
+    subject = next((view.hit_in(c) for c in verb.children if c.dep_ in ("nsubj", "compound") and c.i < verb.i), None)
+    recipients = [subject.key] if subject is not None else _default_recipients(view, named_other=False)
+    _remember(view, funders)
+    return _fundings(view, funders, recipients, cue)
+
+
+@lru_cache(maxsize=1)
+def _thanks_words() -> frozenset:
+    """What a funder is thanked for: the 'thanks_for' cues."""
+    return frozenset(c.lemma for c in load_cues(COMPONENT) if c.slot == "thanks_for")
+
+
+@lru_cache(maxsize=1)
+def _work_words() -> frozenset:
+    """Nouns for the work a report is about ("to the emergency response"): the 'work' cues."""
+    return frozenset(c.lemma for c in load_cues(COMPONENT) if c.slot == "work")
 
 
 def _default_recipients(view: SentenceView, named_other: bool) -> list[str]:

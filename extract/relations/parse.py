@@ -98,8 +98,11 @@ class SentenceView:
             return self.org_at[tok.i]
         for t in tok.subtree:
             if t.i in self.org_at and t.i < tok.i + 1 and t.dep_ != "poss" and not any(
-                    c.dep_ == "case" for c in t.children):
+                    c.dep_ == "case" for c in t.children) and not _in_possessor(t, tok):
                 return self.org_at[t.i]      # "the XYZ teams"; not "XYZ's endorsement" (the object is the act)
+        for t in tok.children:               # "the department (XYZ)": its name in apposition
+            if t.dep_ == "appos" and t.i in self.org_at and t.i > tok.i:
+                return self.org_at[t.i]
         return None
 
     def list_from(self, hit: Hit, lead: bool = False) -> list[Hit]:
@@ -249,6 +252,16 @@ def lemma_of(tok) -> str:
 @lru_cache(maxsize=65536)
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
+
+
+def _in_possessor(t, top) -> bool:
+    """Whether token `t` is part of a possessor below `top` ("the European" of "the European Union's department"):
+    the possessor owns what `top` names, it is not it."""
+    while t.i != top.i and t.head.i != t.i:
+        if t.dep_ == "poss":
+            return True
+        t = t.head
+    return False
 
 
 def _inside(child, tok) -> bool:

@@ -71,7 +71,10 @@ _FUNDED_BY = re.compile(r"\b(?:co-)?(?:funded|financed|supported|sponsored|made\
 _FUNDS_FROM = re.compile(
     r"\b(?:contributions?|funding|funds|grants?|financing|financial\s+support)\s+(?:\w+\s+){0,2}?from\s+", _FLAGS)
 _BENEFIT_FROM = re.compile(r"\bbenefit+(?:ed|ted|s|ing)?\s+from\s+", _FLAGS)
-_DONOR_LIST = re.compile(r"\bdonors?\b[^.;()]{0,40}?(?:\(|:|\bsuch\s+as\b|\bincluding\b|\bnamely\b)", _FLAGS)
+_DONOR_LIST = re.compile(r"\bdonors?\b[^.;()]{0,60}?(?:\(|:|\bsuch\s+as\b|\bincluding\b|\bnamely\b)", _FLAGS)
+# A "Partners:" heading or label: every organisation it lists works with the reporting organisation.
+_PARTNER_HEADER = re.compile(r"^\W*(?:(?:implementing|operational|key|main)\s+)?partners?(?:\s+organi[sz]ations?)?\s*:\s*",
+                             _FLAGS)
 _PARTNERSHIPS_WITH = re.compile(r"\bpartnerships?\s+with\b", _FLAGS)
 _DONOR_WORD = re.compile(r"\b(?:donors?|funders?|contributors?)\b", _FLAGS)
 _PEERS = re.compile(r"\b(?:multi-agency|inter-agency|interagency|joint|multi-partner)\b[^().;]{0,40}\(", _FLAGS)
@@ -212,6 +215,14 @@ def read_surface_relations(record: ReportRecord, gazetteer=None, reporter: str |
             found += _donor_list(nxt, _sentence_hits(record, nxt, by_sentence.get(nxt.index, [])), reporter)
         elif _DONOR_HEADER.match(sent.text):
             found += _donor_list(sent, hits, reporter)
+        elif sent.text.rstrip().endswith(":") and _DONOR_LIST.search(sent.text) and sent.index + 1 < len(record.sentences):
+            nxt = record.sentences[sent.index + 1]     # "... the donors who have contributed in 2024:" then the list
+            found += _donor_list(nxt, _sentence_hits(record, nxt, by_sentence.get(nxt.index, [])), reporter)
+        if _PARTNER_HEADER.fullmatch(sent.text.strip()) and sent.index + 1 < len(record.sentences):
+            nxt = record.sentences[sent.index + 1]
+            found += _partner_list(nxt, _sentence_hits(record, nxt, by_sentence.get(nxt.index, [])), reporter)
+        elif _PARTNER_HEADER.match(sent.text):
+            found += _partner_list(sent, hits, reporter)
         for rel in found:
             ident = (rel.kind, rel.sentence, rel.subject, rel.objects, rel.places)
             if ident not in seen:
@@ -389,6 +400,14 @@ def _donor_list(sent: Sentence, hits: list[_Hit], reporter: str | None) -> list[
     """Every funder named in the sentence that follows a "Donors:" heading funds the reporting organisation."""
     funders = unique_by_key([h for h in hits if h.kind in funder_kinds()])
     return _fundings(sent.index, funders, reporter, "listed as a donor", None)
+
+
+def _partner_list(sent: Sentence, hits: list[_Hit], reporter: str | None) -> list[Relation]:
+    """Every organisation named in a "Partners:" line (or the line after the heading) works with the reporter."""
+    if reporter is None:
+        return []
+    partners = unique_by_key([h for h in hits if h.kind in organisation_kinds() and h.key != reporter])
+    return _partnerships(sent.index, reporter, partners, "listed as a partner", None)
 
 
 def _inside_proper_name(text: str, start: int, end: int) -> bool:

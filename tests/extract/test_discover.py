@@ -122,6 +122,23 @@ def test_a_definite_head_names_the_organisation_found_with_that_head(tmp_path, e
     assert keys["Court"] == keys["Supreme Court"]
 
 
+def test_names_in_french_spanish_and_portuguese_start_with_their_head(tmp_path, extractor):
+    """A national body named in its own language, head first ("Direction Régionale de la Santé"), with an elided
+    article ("d'Accueil") or a one-letter connector ("y"), is an organisation of its head's kind; a Red Cross or a
+    "Sans Frontières" NGO by its phrase; a plan or a system named the same way is none."""
+    text = ("In Chad, the Commission Nationale d'Accueil des Réfugiés (CNAR) and Docteurs Sans Frontières (DSF) opened a "
+            "clinic with the Direction Régionale de la Santé (DRS). The Croix-Rouge Tchadienne helped. In Peru, the "
+            "Secretaría de Seguridad Alimentaria y Nutricional (SESAN) updated the Plan de Réponse Humanitaire (PRH) "
+            "and the Système d'Alerte Précoce (SAP).\n")
+    found = _discovered(_record(tmp_path, extractor, text))
+    assert found["Commission Nationale d'Accueil des Réfugiés"].aliases == ("CNAR",)
+    assert found["Docteurs Sans Frontières"].kind == "ngo"
+    assert found["Direction Régionale de la Santé"].kind == "government_body"
+    assert found["Secretaría de Seguridad Alimentaria y Nutricional"].kind == "government_body"
+    assert found["Croix-Rouge Tchadienne"].kind == "red_cross"
+    assert not {"Plan de Réponse Humanitaire", "Système d'Alerte Précoce", "PRH", "SAP"} & set(found)
+
+
 def test_the_reports_own_country_after_a_name_and_behind_a_bare_head(tmp_path, extractor):
     """In a report on Peru, "the Ministry of Agriculture of Peru" is the "Ministry of Agriculture" it also
     names (labelled without the country, so one IRI across reports), and "the Government" is the Government of

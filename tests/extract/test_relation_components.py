@@ -352,3 +352,38 @@ def test_the_office_of_an_organisation_somewhere_is_its_place_of_action(tmp_path
     _, record = _relations(tmp_path, extractor,
                            "Peru: 3,000 refugees are registered with the Office of UNHCR in Cusco.\n")
     assert ("UNHCR", "Cusco") in _acts(record)
+
+
+def test_money_for_the_work_a_report_is_about_and_a_funder_named_in_apposition(tmp_path, extractor):
+    """"X contributed EUR 10 million to the emergency response": the response is the publisher's work, which
+    the money pays (a 'work' cue); a funder may be a department named by its acronym in brackets, whose
+    possessor ("the Union's department") is not the funder."""
+    rels, _ = _relations(tmp_path, extractor,
+                         "UNICEF Peru note\n\nIn Peru, the Andean Union's Humanitarian Aid department (AUHA) "
+                         "contributed EUR 10 million to the emergency response. UNICEF repaired 30 wells in Peru.\n")
+    funding = {(s, objs) for k, s, objs, _, _ in rels if k == "funding"}
+    assert funding == {("AUHA", ("UNICEF",))}
+    # money for something else than the report's work still pays no one
+    rels, _ = _relations(tmp_path, extractor,
+                         "UNICEF Peru note\n\nIn Peru, the Andean Water Institute allocated 3 per cent of its "
+                         "budget to education. UNICEF repaired 30 wells in Peru.\n")
+    assert not [r for r in rels if r[0] == "funding"]
+
+
+def test_headed_partner_lists_thanks_for_contributions_and_a_donor_lead_in(tmp_path, extractor):
+    """A "Partners:" line lists the publisher's partners; "X thanks A and B for their contributions" says A and B
+    funded X (thanks for anything else do not); a sentence ending "... the donors who have contributed in 2024:"
+    leads into the list of funders after it."""
+    text = ("UNICEF Peru note\n\nUNICEF repaired 30 wells in Peru.\n\n"
+            "Partners: the Andean Water Institute, WFP and the Puno Farmers Association.\n\n"
+            "UNICEF thanks the Green Climate Fund and Norway for their contributions. UNICEF thanks the Lima "
+            "Teachers Union for its hard work.\n\n"
+            "UNICEF is grateful to the donors who have contributed to the operation in 2024:\n\n"
+            "Japan, Denmark and the Andean Development Bank.\n")
+    rels, _ = _relations(tmp_path, extractor, text)
+    partners = _pairs(rels, "partnership")
+    assert {frozenset(("UNICEF", p)) for p in ("Andean Water Institute", "WFP", "Puno Farmers Association")} <= partners
+    funding = {(s, objs) for k, s, objs, _, _ in rels if k == "funding"}
+    for funder in ("Green Climate Fund", "Norway", "Japan", "Denmark", "Andean Development Bank"):
+        assert (funder, ("UNICEF",)) in funding, funder
+    assert not [f for f in funding if f[0] == "Lima Teachers Union"]
