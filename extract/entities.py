@@ -279,7 +279,7 @@ _PLACE_WORDS = frozenset({"camp", "camps", "city", "district", "governorate", "v
 
 
 def _merge_partial_names(entities: dict, mentions: list) -> list:
-    """A person named later by the end of their full name ("Bahr Karim" after "Mohammed Hussein Bahr
+    """A person named later by the end of their full name ("Bahr Karim" after "Ahmed Salim Bahr
     Karim") is that person."""
     people = {k: e.label.split() for k, e in entities.items() if e.kind == "person"}
     into = {}

@@ -54,7 +54,6 @@ def build(files: Optional[List[Path]] = typer.Argument(None, help="Report files 
           force: bool = typer.Option(False, "--force", help="Rebuild even when out/ is up to date.")):
     """Build reports into out/graph.trig (one named graph per report), out/graph.ttl and out/candidates.tsv."""
     from kg.build.reports import build as build_reports, check_inputs, up_to_date
-    from kg.build.validation import start_checker
     from kg.build.write import write_build
 
     with _errors():
@@ -63,13 +62,12 @@ def build(files: Optional[List[Path]] = typer.Argument(None, help="Report files 
                          f"(--force rebuilds)")
             return
         check_inputs(files or None)
-        checker = start_checker()       # made ready while the model loads
         with console.status("loading spaCy model and gazetteer..."):
             from extract.report import load_extractor
             extractor = load_extractor()
         cache = None if no_cache else out / "cache"
         with _build_progress(out) as (progress, writing):
-            b = build_reports(files or None, extractor, progress=progress, jobs=jobs, cache_dir=cache, checker=checker)
+            b = build_reports(files or None, extractor, progress=progress, jobs=jobs, cache_dir=cache)
             writing()
             write_build(b, out)
     table = Table(title=f"built {len(b.records)} report(s) into {out}/")

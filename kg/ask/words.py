@@ -80,7 +80,7 @@ class Words:
     name_heads: tuple = ()      # generic heads of organisation names a question may leave out ("Society")
     demonym_endings: tuple = () # endings that make a country's name its people's adjective ("an", "ese", "i")
     beyond: tuple = ()          # lemma sequences asking for places beyond the report's own ("neighbouring")
-    name_prefixes: tuple = ()   # token sequences, as written, that may open an organisation's name ("UN" Mine Action Service)
+    name_prefixes: tuple = ()   # token sequences, as written, that may open an organisation's name ("UN" Water Service)
     modal: tuple = ()           # lemma sequences that say whether or when something is done, not what ("plan to")
     origin_people: frozenset = frozenset()   # lemmas after which a nationality adjective says where people come
                                               # from, not where the answer is ("Syrian refugees", "Iraqi nationals")

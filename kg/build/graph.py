@@ -330,23 +330,12 @@ def _describe_entity(g: Graph, e: URIRef, info: EntityInfo) -> None:
 
 def build_dataset(records: list[ReportRecord]) -> Dataset:
     """All reports as one dataset, each in the named graph of its report IRI."""
-    ds = new_dataset()
-    for record in records:
-        add_report(ds, record)
-    return ds
-
-
-def new_dataset() -> Dataset:
-    """An empty dataset with the graph's prefixes bound."""
     ds = Dataset()
     for prefix, ns in PREFIXES.items():
         ds.bind(prefix, ns)
+    for record in records:
+        build_report_graph(record, ds.graph(report_iri(record.slug)))
     return ds
-
-
-def add_report(ds: Dataset, record: ReportRecord) -> None:
-    """One report's graph, as the named graph of its report IRI in `ds`."""
-    build_report_graph(record, ds.graph(report_iri(record.slug)))
 
 
 def union_graph(data: Dataset | Graph) -> Graph:

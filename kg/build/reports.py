@@ -17,7 +17,7 @@ from extract.report import Extractor, ReportError, extract_report, load_extracto
 from extract.resources import data_path
 from kg.build.cache import _read_cache, cache_key, pipeline_version
 from kg.build.graph import build_dataset
-from kg.build.validation import Checker, Conformance, start_checker
+from kg.build.validation import Conformance, validate_aside
 from kg.namespace import RK
 from kg.ontology import entity_kind
 
@@ -28,7 +28,7 @@ REPORT_SUFFIXES = (".txt", ".pdf")
 class Build:
     records: list[ReportRecord]
     dataset: Dataset
-    checked: Conformance | Callable    # the SHACL result, or what waits for the check (kg.build.validation.Checker)
+    checked: Conformance | Callable    # the SHACL result, or what waits for the check (kg.build.validation.validate_aside)
     seconds: float                     # of the build, and of any wait for its check
     kinds: dict[str, int] = field(default_factory=dict)
     cache_keys: dict[str, str] = field(default_factory=dict)   # report slug -> cache key
@@ -111,54 +111,41 @@ def check_inputs(paths: list[Path] | None = None) -> list[Path]:
 
 
 def build(paths: list[Path] | None = None, extractor: Extractor | None = None, progress=None,
-          jobs: int = 1, cache_dir: Path | None = None, checker: Checker | None = None) -> Build:
+          jobs: int = 1, cache_dir: Path | None = None) -> Build:
     """Extract every report (reusing cached records, in `jobs` processes), build the dataset, check its shapes.
 
     `progress(path, done, total)` is called as each report not taken from the cache has been analysed.
-    `checker` (kg.build.validation.start_checker) is best started before the model loads, so that getting the check
-    ready overlaps loading; without one, the build starts its own.
     """
     with frozen_heap():
-        return _build(paths, extractor, progress, jobs, cache_dir, checker)
+        return _build(paths, extractor, progress, jobs, cache_dir)
 
 
-def _build(paths, extractor, progress, jobs, cache_dir, checker) -> Build:
+def _build(paths, extractor, progress, jobs, cache_dir) -> Build:
     t0 = time.perf_counter()
-    try:
-        files = expand_inputs(paths) if paths else bundled_reports()
-        checker = checker or start_checker()    # the SHACL check, made ready on the other core; it graphs each record sent
-        extractor = extractor or load_extractor()
-        version = pipeline_version()
-        keys = {f: cache_key(f, version) for f in files}
-        found = {f: _read_cache(cache_dir, keys[f]) for f in files}
-        todo = [f for f in files if found[f] is None]
-        for f in files:
-            if found[f] is not None:
-                checker.add(found[f])
-        if jobs > 1 and len(todo) > 1:
-            from concurrent.futures import ProcessPoolExecutor
+    files = expand_inputs(paths) if paths else bundled_reports()
+    extractor = extractor or load_extractor()
+    version = pipeline_version()
+    keys = {f: cache_key(f, version) for f in files}
+    found = {f: _read_cache(cache_dir, keys[f]) for f in files}
+    todo = [f for f in files if found[f] is None]
+    if jobs > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor
 
-            with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
-                for done, (f, record) in enumerate(zip(todo, pool.map(_work, todo)), 1):
-                    found[f] = record
-                    checker.add(record)
-                    if progress:
-                        progress(f, done, len(todo))
-        else:
-            for done, f in enumerate(todo, 1):
-                found[f] = extract_report(f, extractor)
-                checker.add(found[f])
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+            for done, (f, record) in enumerate(zip(todo, pool.map(_work, todo)), 1):
+                found[f] = record
                 if progress:
                     progress(f, done, len(todo))
-        records = [found[f] for f in files]
-        t1 = time.perf_counter()
-        ds = build_dataset(records)
-        t2 = time.perf_counter()
-        checked = checker.check(ds)    # the shapes are checked there while the build is written
-    except BaseException:
-        if checker is not None:
-            checker.close()
-        raise
+    else:
+        for done, f in enumerate(todo, 1):
+            found[f] = extract_report(f, extractor)
+            if progress:
+                progress(f, done, len(todo))
+    records = [found[f] for f in files]
+    t1 = time.perf_counter()
+    ds = build_dataset(records)
+    t2 = time.perf_counter()
+    checked = validate_aside(ds)    # the shapes are checked in a process of their own while the build is written
     kinds = count_kinds(ds)
     t3 = time.perf_counter()
     return Build(records, ds, checked, t3 - t0, kinds,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import pickle
 import re
 import sys
 import time
@@ -17,7 +16,7 @@ from rdflib.namespace import SH
 
 from extract.errors import DataError, read_data_text, read_turtle
 from extract.resources import data_path
-from kg.build.graph import add_report, new_dataset, union_graph
+from kg.build.graph import union_graph
 from kg.ontology import load_ontology
 
 
@@ -132,126 +131,6 @@ def _validate_into(data, conn) -> None:
     t0 = time.perf_counter()
     try:
         conn.send((validate(data), time.perf_counter() - t0))
-    except BaseException:
-        pass
-    finally:
-        conn.close()
-
-
-class Checker:
-    """The SHACL check of a build, made in a process forked before its reports are analysed.
-
-    That process makes ready what the check needs (pyshacl, whose import alone takes about 0.3 s, the batched
-    shapes, the ontology) on the machine's other core while this one runs the model, builds each report's graph
-    as its record arrives (`add`: the function the build's own dataset is made with), and checks them once told
-    the last has come (`check`). Records are sent rather than the dataset: a record pickles in milliseconds, and
-    its graph is built there meanwhile. Without a process of its own (none can be forked, or it failed), the
-    check is made as `validate_aside` makes it.
-    """
-
-    def __init__(self, proc=None, conn=None):
-        self._proc, self._conn = proc, conn
-
-    def add(self, record) -> None:
-        """Send one report's record; its graph is built in the check's process."""
-        if self._conn is None:
-            return
-        try:
-            self._conn.send(record)
-        except (OSError, ValueError, pickle.PicklingError):
-            self.close()
-
-    def check(self, dataset: Dataset) -> Callable[[], tuple[Conformance, float]]:
-        """What waits for (the result, the check's seconds) on `dataset`, the graphs of the records added."""
-        conn, proc = self._conn, self._proc
-        self._conn = self._proc = None
-        if conn is None:
-            return validate_aside(dataset)
-        try:
-            conn.send(None)
-        except OSError:
-            _stop(proc, conn)
-            return validate_aside(dataset)
-
-        def wait() -> tuple[Conformance, float]:
-            try:
-                return conn.recv()
-            except (EOFError, OSError):     # the process failed: check here
-                t0 = time.perf_counter()
-                return validate(dataset), time.perf_counter() - t0
-            finally:
-                conn.close()
-                proc.join()
-
-        return wait
-
-    def close(self) -> None:
-        """Stop the check's process (the build failed, or was interrupted)."""
-        if self._conn is not None:
-            _stop(self._proc, self._conn)
-            self._conn = self._proc = None
-
-
-def start_checker() -> Checker:
-    """A Checker whose process is started now; one without a process where none can be forked."""
-    import multiprocessing
-
-    if "fork" not in multiprocessing.get_all_start_methods() or multiprocessing.current_process().daemon:
-        return Checker()
-    ctx = multiprocessing.get_context("fork")
-    for stream in (sys.stdout, sys.stderr):
-        stream.flush()
-    try:
-        here, there = ctx.Pipe()
-        proc = ctx.Process(target=_check_records, args=(there,), daemon=True)
-        proc.start()
-    except OSError:
-        return Checker()
-    there.close()
-    return Checker(proc, here)
-
-
-def _stop(proc, conn) -> None:
-    conn.close()
-    proc.terminate()
-    proc.join()
-
-
-_LOST = object()    # the build's end of the pipe closed before the last record
-
-
-def _check_records(conn) -> None:
-    """The check's process: get ready, build each record's graph as it comes (a thread receives them meanwhile, so
-    the build never waits to send), check, send the result; on any failure send nothing (the build then checks)."""
-    import queue
-    import signal
-    import threading
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the build's to handle: it stops this process
-    records: queue.SimpleQueue = queue.SimpleQueue()
-
-    def receive() -> None:
-        try:
-            while (record := conn.recv()) is not None:
-                records.put(record)
-            records.put(None)
-        except BaseException:
-            records.put(_LOST)
-
-    threading.Thread(target=receive, daemon=True).start()
-    try:
-        import pyshacl  # noqa: F401  (the import is most of getting ready)
-
-        batched_shapes()
-        load_ontology()
-        dataset = new_dataset()
-        while (record := records.get()) is not None:
-            if record is _LOST:
-                return
-            add_report(dataset, record)
-        t0 = time.perf_counter()
-        result = validate(dataset)
-        conn.send((result, time.perf_counter() - t0))
     except BaseException:
         pass
     finally:

@@ -156,11 +156,11 @@ def test_the_reports_own_country_after_a_name_and_behind_a_bare_head(tmp_path, e
 
 
 def test_a_later_short_form_of_a_persons_name_is_that_person(tmp_path, extractor):
-    text = ("In Yemen, the Minister of Foreign Affairs, Mohammed Hussein Bahr Karim, visited Oman. "
+    text = ("In Yemen, the Minister of Foreign Affairs, Ahmed Salim Bahr Karim, visited Oman. "
             "On 3 May, Bahr Karim met the Prime Minister.\n")
     record = _record(tmp_path, extractor, text)
     people = {e.label for e in record.entities.values() if e.kind == "person"}
-    assert "Mohammed Hussein Bahr Karim" in people and "Bahr Karim" not in people
+    assert "Ahmed Salim Bahr Karim" in people and "Bahr Karim" not in people
 
 
 def test_a_un_programme_is_an_agency_though_a_programme_is_no_organisation(tmp_path, extractor):
