@@ -178,7 +178,7 @@ class Linker:
         return focus
 
     def _elided_regions(self, doc, chosen, focus) -> list[tuple[int, int, str]]:
-        """"North and South Kivu", "North, South and West Kordofan": each compass word before a region's shared
+        """"North and South Kivu", "North, South and West Andes": each compass word before a region's shared
         rest names its own region of a focus country (a mention over that word alone)."""
         compass = compass_words()
         gaz = self.gazetteer

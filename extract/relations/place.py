@@ -109,7 +109,7 @@ def locative_places(view: SentenceView) -> set[str]:
 
 def place_actors(view: SentenceView) -> dict[str, frozenset]:
     """Place -> the organisations the parse puts at work there (what `read_places` reads): a rule that takes
-    every organisation of a clause as its actor keeps only these ("UNAMI held a meeting in X for journalists and
+    every organisation of a clause as its actor keeps only these ("XYZA held a meeting in X for journalists and
     the XYZ": not the XYZ; "the XYZ announced that strikes hit targets in X": not the XYZ), those the action is
     done with, and the publisher where the parse names no one."""
     out: dict[str, set] = {p.key: set() for p in view.place_hits}

@@ -224,7 +224,7 @@ def _shared_heads(toks: list[str], spans: list, idx) -> list:
 
 
 def _prefixed(toks: list[str], spans: list, idx, words: Words) -> list:
-    """Organisation names with a prefix the graph's name leaves out before them ("the UN Mine Action Service"), as
+    """Organisation names with a prefix the graph's name leaves out before them ("the UN Water Service"), as
     spans that take the prefix in."""
     out = []
     for s, e, nodes in spans:
