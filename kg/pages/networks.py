@@ -227,7 +227,8 @@ def load_results(data: Dataset | Graph) -> list[Result]:
                           sorted(str(p) for p in g.objects(node, SDMX_DIM.refArea)),
                           str(g.value(node, RK.outcome)) if g.value(node, RK.outcome) else None,
                           sorted(str(s) for s in g.objects(node, RK.sdg)), _evidence(g, node)))
-    return sorted(out, key=lambda r: (r.evidence[0].report, r.evidence[0].start) if r.evidence else ("", 0))
+    # results of one sentence share its offsets: their IRI breaks the tie, so every process draws the same order
+    return sorted(out, key=lambda r: ((r.evidence[0].report, r.evidence[0].start) if r.evidence else ("", 0)) + (r.iri,))
 
 
 def _node_attrs(e: Entity) -> dict:

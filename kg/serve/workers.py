@@ -185,7 +185,11 @@ class QueryPool:
         return w
 
     def _end(self, w: _Worker) -> None:
-        self.workers.discard(w)
+        """End a worker once: close() and a handler whose query failed may both end the same one."""
+        with self.lock:
+            if w not in self.workers:
+                return
+            self.workers.discard(w)
         w.kill()
 
     def _release(self, w: _Worker) -> None:

@@ -691,3 +691,16 @@ def test_a_programme_has_an_entity_page_with_who_runs_it(page, site):
     text = page.inner_text("main")
     assert "Joint Programmes" in text and "implemented by" in text and "UNICEF" in text
     assert not page.watch.errors, page.watch.errors
+
+
+def test_results_of_one_sentence_come_in_one_order_in_every_process(out_dir):
+    """A place's results are listed by sentence and then by IRI: a map tip does not change with the hash seed."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from pathlib import Path; from kg.dataset.load import load_dataset; "
+            "from kg.pages.networks import load_results; "
+            "print('\\n'.join(r.iri for r in load_results(load_dataset(Path(sys.argv[1])))))")
+    orders = [subprocess.run([sys.executable, "-c", code, str(out_dir)], capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONHASHSEED": seed}).stdout.split() for seed in ("1", "2")]
+    assert len(orders[0]) > 100 and orders[0] == orders[1]

@@ -185,3 +185,33 @@ def test_the_event_loop_is_uvloop_where_it_is_installed():
         assert isinstance(loop, uvloop.Loop)
     finally:
         loop.close()
+
+
+def test_closing_the_pool_while_a_query_runs_ends_its_worker_once(out_dir):
+    """close() and the handler whose query it stops both end that worker: one of them does, the other nothing."""
+    from kg.serve.workers import QueryPool, QueryRejected
+
+    pool = QueryPool(out_dir, 1)
+    failed: list = []
+
+    def run_away():
+        try:
+            pool.run({"query": EXPLOSIVE, "solution_type": "application/sparql-results+json", "graph_type": None,
+                      "max_result": 10**9}, timeout=120)
+        except QueryRejected as exc:
+            failed.append(exc)
+
+    runaway = threading.Thread(target=run_away)
+    runaway.start()
+    deadline = time.monotonic() + 30
+    while pool.idle.qsize() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pool.idle.qsize() == 0, "the runaway query never reached the worker"
+    worker, = pool.workers
+    kills = []
+    kill = worker.kill
+    worker.kill = lambda: (kills.append(threading.current_thread().name), kill())
+    pool.close()  # raised OSError (a pipe closed twice) when the handler's thread ended the worker at the same time
+    runaway.join(30)
+    assert not runaway.is_alive() and len(failed) == 1 and not pool.workers
+    assert len(kills) == 1 and not worker.process.is_alive() and worker.conn.closed
