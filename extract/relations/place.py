@@ -1,6 +1,6 @@
 """Places of action read from the dependency parse: a sentence's organisations and places -> who acts where.
 
-A place in a locative phrase ("in Latakia, Aleppo and Hama", "across the country") belongs to the action the
+A place in a locative phrase ("in Cusco, Puno and Tacna", "across the country") belongs to the action the
 phrase hangs on, done by the clause's actor, or to the organisation it qualifies ("the agency's office in
 X"); a phrase on a situation ("cases increased in X", "the earthquake affected people in X") or a place of
 origin ("refugees from X") is no place of action. Nor is the scene of a statement or of an event told in an
@@ -21,8 +21,9 @@ from extract.relations.surface import PROSE_WORDS
 
 COMPONENT = "place"
 IMPLICIT_SHARE = 0.8     # a plan's publisher as the actor no clause names: this share of the cue's confidence
-# Between the places of one list; not "of" ("the Northern Region of X": the country only contains it).
-_PLACE_GAP = re.compile(r"(?:[\s,]|\band\b|\bor\b|\bthe\b|\bas well as\b)*")
+# Between the places of one list; not "of" ("the Northern Region of X": the country only contains it), except
+# after an area noun that opens the next member ("the camps of A and B, as well as the camp of C").
+_PLACE_GAP = r"(?:[\s,]|\band\b|\bor\b|\bthe\b|\bas well as\b)*"
 
 
 def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
@@ -65,7 +66,7 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
                 continue
             actors = [named.key]
         elif owner is not None:
-            actors = [owner.key]                          # "the Office of UNHCR in Iraq", "the teams of X in Y"
+            actors = [owner.key]                          # "the Office of UNHCR in Peru", "the teams of X in Y"
         else:
             if _situation(head, situations, presence):
                 continue
@@ -90,6 +91,35 @@ def read_places(view: SentenceView, places: list[Hit]) -> list[Relation]:
         out.append(Relation("activity", view.sent.index, actors[0], tuple(actors[1:]), places=keys,
                             description=_describe(view), component=COMPONENT, cue=cue.lemma,
                             confidence=confidence))
+    return out + _named_places(view)
+
+
+def _named_places(view: SentenceView) -> list[Relation]:
+    """An organisation whose name says where it works ("the Assistance Mission for Peru", "the Humanitarian Fund for Peru")
+    acts in that place: read where the report first writes the name in full, once a report. The place must be
+    one the report names elsewhere (a place of its own record), not a guess from the name alone."""
+    cues, pattern = _name_cues()
+    if not cues or not view.hits:
+        return []
+    names = view.memory.get("place_names")
+    if names is None:
+        kinds = place_kinds()
+        names = view.memory["place_names"] = {
+            " ".join(m.text.lower().split()): m.key for m in view.record.mentions
+            if (e := view.record.entities.get(m.key)) is not None and e.kind in kinds}
+    done = view.memory.setdefault("named_places", set())
+    out = []
+    for hit in view.hits:
+        if hit.key in done or hit.kind in place_kinds():
+            continue
+        m = pattern.search(" ".join(view.text[hit.cstart:hit.cend].split()))
+        place = names.get(m.group(2).lower()) if m else None
+        if place is None:
+            continue
+        done.add(hit.key)
+        cue = cues[m.group(1).lower()]
+        out.append(Relation("activity", view.sent.index, hit.key, (), places=(place,), description=_describe(view),
+                            component=COMPONENT, cue=cue.lemma, confidence=cue.confidence))
     return out
 
 
@@ -203,6 +233,22 @@ def _slot(slot: str) -> frozenset:
     return frozenset(c.lemma for c in load_cues(COMPONENT) if c.slot == slot)
 
 
+@lru_cache(maxsize=1)
+def _name_cues() -> tuple[dict, re.Pattern]:
+    """The 'name' cues by preposition, and the end of a name they open: " for (the) <place>"."""
+    cues = {c.lemma: c for c in load_cues(COMPONENT) if c.slot == "name"}
+    return cues, re.compile(rf"\s({'|'.join(map(re.escape, cues))})\s+(?:the\s+)?(.+)$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _list_gap() -> re.Pattern:
+    """What may stand between two places of one list: commas, "and", "or", "as well as", "the", and an area noun
+    with "of" that opens the next member, after at most one word ("..., as well as the lakeside town of C")."""
+    areas = "|".join(sorted(map(re.escape, _slot("area")), key=len, reverse=True))
+    member = rf"(?:[\w'’-]+\s+)?(?:{areas})s?\s+of\s+"
+    return re.compile(rf"{_PLACE_GAP}(?:{member})?")
+
+
 # Nouns an organisation's name heads ("the XYZ family in X", "the XYZ system in X"): its place is the name's.
 _NAME_HEADS = frozenset({"family", "system", "team", "teams", "country"})
 # What a noun phrase may hold between a place's phrase and the opening phrase it lies in: nouns, prepositions
@@ -279,7 +325,7 @@ def _led_by(view: SentenceView, prep, leads: frozenset):
 
 def _anchor(view: SentenceView, place: Hit, within: tuple[str, ...], areas: frozenset | None = None):
     """The token that puts a place in its phrase: climbing through a list and modifiers (`within`: "in A, B and
-    C", "in Syria's north") and through "of" after a common noun ("the affected areas of A", "the camps of A
+    C", "in Peru's north") and through "of" after a common noun ("the affected areas of A", "the camps of A
     and B"; only after one of `areas` when given: not "the integrity of X"), not after an organisation ("the
     Government of X") or another place ("the Northern Region of X": that region is where it happens)."""
     anchor = view.span.doc[place.start:place.end].root
@@ -339,7 +385,7 @@ def _same_list(view: SentenceView, first: Hit, other: Hit) -> bool:
         if h.start <= first.start or h.start > other.start:
             continue
         gap = view.text[cursor.cend:h.cstart]
-        if not _PLACE_GAP.fullmatch(gap):
+        if not _list_gap().fullmatch(gap):
             return False
         cursor = h
     return True

@@ -286,3 +286,22 @@ def test_work_at_a_named_reception_centre_is_there_and_where_the_centre_lies_is_
     acts = _acts(tmp_path, extractor, "Peru: The Ministry of Water allocated 2 million soles to reopen the old well, "
                  "near the Lago Reception Centre (formerly known as Lago 1) in Cusco.")
     assert not acts, acts
+
+
+def test_a_list_of_places_goes_on_after_an_area_noun_that_opens_its_next_member(tmp_path, extractor):
+    acts = _acts(tmp_path, extractor, "Peru: The Andean Water Institute repaired wells in the towns of Juliaca and "
+                 "Sicuani, as well as the lakeside town of Ilave.")
+    assert {("Andean Water Institute", p) for p in ("Juliaca", "Sicuani", "Ilave")} <= acts, acts
+
+
+@pytest.mark.parametrize("text, acting", [
+    # the place an organisation's name says it works for or in, where the report names that place
+    ("Peru: The Andean Support Mission for Peru (ASMP) opened two offices. ASMP met the Ministry of Water.",
+     {("Andean Support Mission for Peru", "Peru")}),
+    ("Peru: The Humanitarian Fund for Peru allocated US$2 million to the Andean Water Institute.",
+     {("Humanitarian Fund for Peru", "Peru")}),
+    # not a name "of" a place, nor a name whose words are no place
+    ("Peru: The Government of Peru and the Fund for Clean Water met in May.", set()),
+])
+def test_an_organisation_whose_name_says_where_it_works_acts_there(tmp_path, extractor, text, acting):
+    assert _acts(tmp_path, extractor, text) == acting
