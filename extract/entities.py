@@ -208,23 +208,46 @@ def _mark_paragraphs(doc) -> None:
     """Force a sentence start after every line break: paragraphs, headings and bullets never share a sentence.
     Within a short line (a heading, a label and its value: "XYZ Allocated: CHF 282,339"), a sentence starts
     only after a full stop ("." "!" "?" ";", maybe with a closing quote or bracket), so the parser never cuts
-    it in two; a long line keeps the parser's cuts (table cells glued into one line end without a stop)."""
+    it in two; a long line keeps the parser's cuts (table cells glued into one line end without a stop), except
+    before a word in lower case that no full stop precedes: no sentence begins so."""
+    starts = _SentenceStarts(doc)
     line_start = 0
     for i, tok in enumerate(doc):
         last = i == len(doc) - 1
         if last or "\n" in tok.text or "\n" in tok.whitespace_:
             end = i + 1
             if end < len(doc):
-                doc[end].is_sent_start = True
+                starts[end] = True
             words = [t for t in doc[line_start:end] if not t.is_space]
-            if 1 < len(words) <= SHORT_LINE:
-                for j in range(line_start, end - 1):
-                    if not doc[j].is_space and not doc[j + 1].is_space and not doc[j + 1].text.startswith("•") \
-                            and not _ends_sentence(doc, j):
-                        doc[j + 1].is_sent_start = False
+            short = 1 < len(words) <= SHORT_LINE
+            for j in range(line_start, end - 1):
+                # a word in lower case goes on the sentence before it, unless a full stop ended that one
+                # or a colon ("XYZ co-leads the cluster": the parser may cut after a lone name)
+                if not doc[j].is_space and not doc[j + 1].is_space and not doc[j + 1].text.startswith("•") \
+                        and (short or (doc[j + 1].text[:1].islower() and doc[j].text != ":")) \
+                        and not _ends_sentence(doc, j):
+                    starts[j + 1] = False
             line_start = end
         elif i + 1 < len(doc) and doc[i + 1].text.startswith("•"):
-            doc[i + 1].is_sent_start = True
+            starts[i + 1] = True
+    starts.write()
+
+
+class _SentenceStarts:
+    """Sentence starts set on a Doc in one call: spaCy's `Token.is_sent_start` setter scans the whole Doc for a
+    parse each time, which made marking a report's lines quadratic (seconds on a long report)."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self.values = doc.to_array("SENT_START").astype("int64").tolist()     # 1 start, -1 not a start, 0 unset
+
+    def __setitem__(self, i: int, start: bool) -> None:
+        self.values[i] = 1 if start else -1
+
+    def write(self) -> None:
+        import numpy
+
+        self.doc.from_array(["SENT_START"], numpy.array(self.values, dtype="int64").astype("uint64"))
 
 
 SHORT_LINE = 10     # words: at most this many, a line is a heading or a label with its value

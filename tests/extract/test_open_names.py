@@ -1,0 +1,38 @@
+"""International organisations every report of this family may name, and a sentence the parser would cut after a lone name."""
+from __future__ import annotations
+
+import pytest
+
+from extract.report import extract_report
+
+
+def _record(tmp_path, extractor, text: str):
+    path = tmp_path / "note.txt"
+    path.write_text(text + "\n", encoding="utf-8")
+    return extract_report(path, extractor)
+
+
+def test_a_sentence_goes_on_after_a_lone_name_when_the_next_word_is_in_lower_case(tmp_path, extractor):
+    record = _record(tmp_path, extractor, "Coordination\n\nAWI co-chairs the Shelter Cluster with the Ministry of "
+                                          "Water of Peru.")
+    texts = [s.text for s in record.sentences]
+    assert texts == ["Coordination", "AWI co-chairs the Shelter Cluster with the Ministry of Water of Peru."], texts
+
+
+@pytest.mark.parametrize("text, key, kind", [
+    ("Peru: The International Federation of Red Cross and Red Crescent Societies (IFRC) supports the Peruvian Red "
+     "Cross in Cusco.", "org/ifrc", "red_cross"),
+    ("Peru: The ICRC visited detainees in Cusco.", "org/icrc", "red_cross"),
+    ("Peru: Save the Children and the Norwegian Refugee Council (NRC) repaired schools in Cusco.",
+     "org/save-the-children", "ngo"),
+    ("Peru: Save the Children and the Norwegian Refugee Council (NRC) repaired schools in Cusco.",
+     "org/norwegian-refugee-council", "ngo"),
+    ("Peru: Médecins Sans Frontières (MSF) opened a clinic in Cusco.", "org/msf", "ngo"),
+    # the European Union's humanitarian office by its public name, not the Union itself
+    ("Peru: The response is funded by the European Union Humanitarian Aid (ECHO).", "org/echo", "intergovernmental"),
+])
+def test_international_organisations_are_listed_with_their_kind(tmp_path, extractor, text, key, kind):
+    record = _record(tmp_path, extractor, text)
+    assert key in record.entities and record.entities[key].kind == kind, sorted(record.entities)
+    orgs = {k for k, e in record.entities.items() if k.startswith("org/")}
+    assert not orgs & {"org/red-crescent-societies", "org/european-union"}, orgs   # one long name, one body
