@@ -23,7 +23,8 @@ LEXICON = Path(__file__).resolve().parent / "lang" / "en" / "organisations.json"
 LEXICON_FIELDS = {"heads": dict, "phrases": dict, "not_heads": list, "connectors": list, "complement": list,
                   "modifiers": list, "generic_modifiers": list, "concept_acronyms": list, "person_titles": list,
                   "generic_adjectives": list, "not_words": list, "spellings": dict, "actor_verbs": list,
-                  "agency_prefixes": list, "agency_heads": list, "heads_first": dict, "foreign_connectors": list}
+                  "agency_prefixes": list, "agency_heads": list, "heads_first": dict, "foreign_connectors": list,
+                  "type_nouns": dict}
 # How sure each way of finding an organisation is (the share of right ones on the development reports is
 # what these were set from; they order the evidence, they are not probabilities of a calibrated model).
 CONFIDENCE = {"acronym-definition": 0.9, "name-shape": 0.8, "acronym-initials": 0.75, "list-slot": 0.65,
@@ -63,6 +64,7 @@ class OrgLexicon:
     agency_heads: frozenset = frozenset()
     heads_first: dict = field(default_factory=dict)
     foreign_connectors: frozenset = frozenset()
+    type_nouns: dict = field(default_factory=dict)
 
     def head_kind(self, word: str) -> str | None:
         """The kind a head noun gives, plurals read through their singular ("Ministries" -> ministry)."""
@@ -89,6 +91,7 @@ def load_org_lexicon(path: Path = LEXICON) -> OrgLexicon:
         agency_prefixes=tuple(p.lower() for p in data["agency_prefixes"]), agency_heads=low(data["agency_heads"]),
         heads_first={k.lower(): v for k, v in data["heads_first"].items()},
         foreign_connectors=low(data["foreign_connectors"]),
+        type_nouns={k.lower(): v for k, v in data["type_nouns"].items()},
     )
 
 
@@ -455,6 +458,43 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
         if key not in groups:
             groups[key] = Found(text, "organization", how)
         acronyms[text] = key
+    # A name the statistical NER calls an organisation and no head noun names ("Helvetas", "Caritas Lima") is one
+    # where a list or a relation cue puts it beside organisations ("in partnership with Helvetas and the XYZ").
+    for span in ner_orgs or []:
+        toks = [t for t in span if not t.is_space]
+        if not toks or any(t.i in scan.entity_at or t.i in org_tokens or t.is_stop or not _cap(t) or t.is_sent_start
+                           for t in toks) or len(toks) > 4 or _ACRONYM.match(toks[0].text) or len(span.text) < 3 \
+                or any(t.lower_ in lex.generic or t.lower_ in lex.person_titles or lex.head_kind(t.text)
+                       or lex.head_kind(t.text[:-1]) for t in toks):
+            continue                     # a head noun ("Government", "Alliances") or a role is no such name
+        key = tuple(_norm_words([t.text for t in toks], lex.spellings))
+        how = _slot(span.root, org_tokens, lex) if key not in groups else None
+        if how:
+            text = " ".join(t.text for t in toks)
+            found = groups[key] = Found(text, "organization", how, names={text}, spans=[(toks[0].i, toks[-1].i + 1)],
+                                        ner=True)
+            org_tokens.update(t.i for t in toks)
+    # A name a common noun says the kind of: "the local NGO Tierra Viva", "the charity Agua Limpia".
+    for tok in doc:
+        kind = lex.type_nouns.get(tok.lower_) if (tok.text.islower() or tok.text.isupper()) else None
+        if kind is None or "\n" in tok.whitespace_:
+            continue
+        toks, j = [], tok.i + 1
+        while j < len(doc) and len(toks) < 6 and j not in scan.entity_at and j not in org_tokens and (
+                (_cap(doc[j]) and not doc[j].is_space) or (toks and doc[j].lower_ in lex.connectors | lex.foreign_connectors)):
+            toks.append(doc[j])
+            if "\n" in doc[j].whitespace_:
+                break
+            j += 1
+        while toks and not _cap(toks[-1]):
+            toks.pop()
+        if not toks or _ACRONYM.match(toks[0].text) and len(toks) == 1 or any(t.lower_ in lex.person_titles for t in toks):
+            continue
+        key = tuple(_norm_words([t.text for t in toks], lex.spellings))
+        if key not in groups:
+            text = " ".join(t.text for t in toks)
+            groups[key] = Found(text, kind, "cue-slot", names={text}, spans=[(toks[0].i, toks[-1].i + 1)])
+            org_tokens.update(t.i for t in toks)
 
     for tok in doc:
         key = acronyms.get(tok.text)

@@ -15,8 +15,9 @@ from extract.errors import DataError, read_jsonl
 from extract.records import Relation, ReportRecord, Sentence
 
 CUE_FOLDER = Path(__file__).resolve().parents[1] / "lang" / "en" / "relations"
-# What may stand between the names of one list: "A, B and the C", "A (its long name), B".
-_LIST_GAP = re.compile(r"^(?:[\s,/&()]|\([^()]{0,80}\)|\b(?:and|or|the|as well as|its|their)\b)*$", re.IGNORECASE)
+# What may stand between the names of one list: "A, B and the C", "A (its long name), B", "and the local NGO C".
+_LIST_GAP = re.compile(r"^(?:[\s,/&()]|\([^()]{0,80}\)|\b(?:and|or|the|as well as|its|their|local|national|"
+                       r"international|partner|NGOs?|charity|organi[sz]ation)\b)*$", re.IGNORECASE)
 _CONJUNCTION = re.compile(r"\b(?:and|or|as well as)\b|[&/]", re.IGNORECASE)
 _LIST_TAIL = re.compile(r"^(?:\s*\([^()]{0,80}\))?\s*,?\s*(?:and|or|as well as)\b", re.IGNORECASE)
 _PARENS = re.compile(r"\([^()]*\)")

@@ -501,6 +501,8 @@ class _Text:
         text, start = self.text, self.clause_start(pos)
         before = [h for h in self.hits if start <= h.start < pos and h.kind in organisation_kinds() and id(h) not in consumed]
         if before:
+            if len(before) > 1 and before[-1].kind == "coordination" and _led_body().fullmatch(text[before[-2].end:before[-1].start]):
+                return before[-2].key     # "X co-leads the Water Cluster with Y": the cluster is what X leads
             return before[-1].key
         comma = text.find(", ", pos)
         if 0 < comma < self.clause_end(pos):
@@ -512,6 +514,17 @@ class _Text:
     def describe(self, at: int) -> str:
         """The clause around offset `at`, tidied: a short context a person can read."""
         return _tidy(self.text[self.clause_start(at):self.clause_end(at)])
+
+
+@lru_cache(maxsize=1)
+def _led_body() -> re.Pattern:
+    """The words between an organisation and the coordination body it leads: " co-leads the " (partnership cue
+    slot 'lead_body')."""
+    from extract.relations.parse import load_cues
+
+    verbs = "|".join(sorted((re.escape(c.lemma) for c in load_cues("partnership") if c.slot == "lead_body"),
+                            key=len, reverse=True))
+    return re.compile(rf"\s+(?:also\s+)?(?:{verbs})\w*\s+(?:the\s+)?", _FLAGS)
 
 
 def _list_end(t: _Text, pos: int) -> int:

@@ -36,3 +36,37 @@ def test_international_organisations_are_listed_with_their_kind(tmp_path, extrac
     assert key in record.entities and record.entities[key].kind == kind, sorted(record.entities)
     orgs = {k for k, e in record.entities.items() if k.startswith("org/")}
     assert not orgs & {"org/red-crescent-societies", "org/european-union"}, orgs   # one long name, one body
+
+
+def _partners(record) -> set[frozenset]:
+    return {frozenset(record.entities[k].label for k in pair)
+            for r in record.relations if r.kind == "partnership"
+            for pair in [(a, b) for a in (r.subject, *r.objects) for b in r.objects if a and a != b]}
+
+
+def test_a_name_the_ner_calls_an_organisation_in_a_partner_list_and_a_name_its_kind_noun_announces(tmp_path,
+                                                                                                  extractor):
+    record = _record(tmp_path, extractor, "Peru: In partnership with Pachamanka and the local NGO Asociación Tierra "
+                                          "Viva, the Ministry of Water trained 120 volunteers in Cusco.")
+    kinds = {e.label: e.kind for e in record.entities.values()}
+    assert kinds.get("Pachamanka") == "organization" and kinds.get("Asociación Tierra Viva") == "ngo", kinds
+    assert {frozenset({"Ministry of Water", "Pachamanka"}),
+            frozenset({"Ministry of Water", "Asociación Tierra Viva"})} <= _partners(record), _partners(record)
+
+
+@pytest.mark.parametrize("text", [
+    "Peru: Challenges remain for the Government and the Global Alliances in Cusco.",   # head nouns, no names
+    "Peru: The Special Representative met the Andean Water Institute in Cusco.",        # a role
+])
+def test_no_name_from_head_nouns_or_roles(tmp_path, extractor, text):
+    record = _record(tmp_path, extractor, text)
+    labels = {e.label for e in record.entities.values()}
+    assert not labels & {"Government", "Global Alliances", "Special Representative", "Challenges"}, labels
+
+
+def test_who_leads_a_coordination_body_with_another_works_with_that_other(tmp_path, extractor):
+    record = _record(tmp_path, extractor, "Peru: The Andean Water Institute co-leads the Water Cluster with the "
+                                          "Ministry of Water and chairs the working group in Cusco.")
+    partners = _partners(record)
+    assert frozenset({"Andean Water Institute", "Ministry of Water"}) in partners, partners
+    assert not any("Water Cluster" in p for p in partners), partners
