@@ -510,6 +510,10 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
         tails = {_country_tail(doc, s, e, scan) for s, e in found.spans} - {None}
         if len(tails) == 1:
             found.country = next(iter(tails)).kb_id_.rsplit("/", 1)[-1]
+        elif found.kind == "government_body":
+            # "the Norwegian Ministry of Foreign Affairs", "the U.S. Department of State": the nationality says whose
+            found.country = next((demonyms[n.split()[0]] for n in sorted(found.names)
+                                  if n.split()[0] in (demonyms := _demonyms())), None)
     out = []
     for key, found in groups.items():
         longest = found.plain or max(found.names, key=lambda n: (len(n.split()), n), default=None)
@@ -529,6 +533,12 @@ def _focus_tail(doc, found: Found, scan: _Scan, focus_keys: frozenset) -> int:
         if span is not None and span.kb_id_ in focus_keys:
             return len(_norm_words([t.text for t in doc[span.start - 1:end]]))
     return 0
+
+
+def _demonyms() -> dict[str, str]:
+    from extract.relations.surface import load_demonyms     # gazetteer/demonyms.tsv, read once
+
+    return load_demonyms()
 
 
 def _country_tail(doc, start: int, end: int, scan: _Scan):

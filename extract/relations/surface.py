@@ -210,17 +210,14 @@ def read_surface_relations(record: ReportRecord, gazetteer=None, reporter: str |
             continue                     # a question states nothing ("Did the society request funding from X?")
         hits = _sentence_hits(record, sent, by_sentence.get(sent.index, []))
         found = _sentence_relations(record, sent, hits, reporter, plan, declared)
-        if _DONOR_HEADER.fullmatch(sent.text.strip()) and sent.index + 1 < len(record.sentences):
-            nxt = record.sentences[sent.index + 1]
-            found += _donor_list(nxt, _sentence_hits(record, nxt, by_sentence.get(nxt.index, [])), reporter)
+        if _DONOR_HEADER.fullmatch(sent.text.strip()) or (sent.text.rstrip().endswith(":") and _DONOR_LIST.search(sent.text)):
+            for nxt in _listed_after(record, sent):    # "Donors:" or "... the donors who have contributed:", then the list
+                found += _donor_list(nxt, _sentence_hits(record, nxt, by_sentence.get(nxt.index, [])), reporter)
         elif _DONOR_HEADER.match(sent.text):
             found += _donor_list(sent, hits, reporter)
-        elif sent.text.rstrip().endswith(":") and _DONOR_LIST.search(sent.text) and sent.index + 1 < len(record.sentences):
-            nxt = record.sentences[sent.index + 1]     # "... the donors who have contributed in 2024:" then the list
-            found += _donor_list(nxt, _sentence_hits(record, nxt, by_sentence.get(nxt.index, [])), reporter)
-        if _PARTNER_HEADER.fullmatch(sent.text.strip()) and sent.index + 1 < len(record.sentences):
-            nxt = record.sentences[sent.index + 1]
-            found += _partner_list(nxt, _sentence_hits(record, nxt, by_sentence.get(nxt.index, [])), reporter)
+        if _PARTNER_HEADER.fullmatch(sent.text.strip()):
+            for nxt in _listed_after(record, sent):
+                found += _partner_list(nxt, _sentence_hits(record, nxt, by_sentence.get(nxt.index, [])), reporter)
         elif _PARTNER_HEADER.match(sent.text):
             found += _partner_list(sent, hits, reporter)
         for rel in found:
@@ -230,6 +227,27 @@ def read_surface_relations(record: ReportRecord, gazetteer=None, reporter: str |
                 relations.append(replace(rel, component="surface", confidence=SURFACE_CONFIDENCE))
     _link_demonyms(record, relations, gazetteer)
     return relations
+
+
+_BULLET = re.compile(r"^\s*[•▪◦●‣∙*–-]\s")
+_BULLET_ONLY = re.compile(r"\s*[•▪◦●‣∙*–-]\s*")
+
+
+def _listed_after(record: ReportRecord, sent: Sentence) -> list[Sentence]:
+    """The sentences a list lead-in ("Donors:") introduces: the next one, and when it is a bullet, every bullet
+    that follows it."""
+    out, marker = [], False
+    for nxt in record.sentences[sent.index + 1:]:
+        if _BULLET_ONLY.fullmatch(nxt.text):      # a long bullet's marker, cut from its text by the parser
+            marker = True
+            continue
+        bullet, marker = marker or bool(_BULLET.match(nxt.text)), False
+        if out and not bullet:
+            break
+        out.append(nxt)
+        if not bullet:
+            break
+    return out
 
 
 def _sentence_hits(record: ReportRecord, sent: Sentence, mentions: list[Mention]) -> list[_Hit]:

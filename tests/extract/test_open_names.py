@@ -70,3 +70,27 @@ def test_who_leads_a_coordination_body_with_another_works_with_that_other(tmp_pa
     partners = _partners(record)
     assert frozenset({"Andean Water Institute", "Ministry of Water"}) in partners, partners
     assert not any("Water Cluster" in p for p in partners), partners
+
+
+def test_every_bullet_under_a_donor_lead_in_funds_the_publisher(tmp_path, extractor):
+    record = _record(tmp_path, extractor, "Andean Water Institute Annual Report 2024\n\nPeru: the Andean Water "
+                     "Institute (AWI) repaired 30 wells in Cusco.\n\nWe thank our donors:\n"
+                     "• Norwegian Ministry of Foreign Affairs\n"
+                     "• U.S. Department of State Bureau of Population, Refugees, and Migration of the United States of "
+                     "America, for its steady support over many years\n"
+                     "• European Union Humanitarian Aid\n\nFinance\n\nThe Ministry of Water of Peru audited the "
+                     "accounts.")
+    funders = {record.entities[r.subject].label for r in record.relations if r.kind == "funding"}
+    assert {"Norwegian Ministry of Foreign Affairs", "ECHO"} <= funders, funders
+    assert any(f.startswith("U.S. Department of State") for f in funders), funders
+    assert "Ministry of Water of Peru" not in funders and "Ministry of Water" not in funders, funders
+
+
+@pytest.mark.parametrize("text, key", [
+    ("Peru: The Norwegian Ministry of Foreign Affairs funded the Andean Water Institute.",
+     "org/no-norwegian-ministry-of-foreign-affairs"),
+    ("Peru: The Swedish Ministry of Health met the Andean Water Institute in Cusco.", "org/se-swedish-ministry-of-health"),
+])
+def test_a_government_body_named_with_a_nationality_is_that_countrys(tmp_path, extractor, text, key):
+    record = _record(tmp_path, extractor, text)
+    assert key in record.entities and record.entities[key].country == key[4:6].upper(), sorted(record.entities)
