@@ -20,6 +20,8 @@ COMPONENT = "funding"
 ALLOCATION_REACH = 12
 _OPEN = re.compile(r"^\s*[(\[]\s*")
 _RECIPIENT_PREPS = frozenset({"to", "for", "towards"})
+# Money nouns that never mean anything else; "contribution", "support" or "allocation" also name help in kind or roles.
+_MONEY_ONLY = frozenset({"funding", "financing", "grant", "donation"})
 # "X has/receives/includes funding from Y": the subject of these verbs is the recipient.
 _RECEIVING = frozenset({"receive", "get", "obtain", "have", "include", "secure", "mobilize", "mobilise", "benefit",
                         "access", "use", "welcome"})
@@ -56,14 +58,20 @@ def read_funding(view: SentenceView) -> list[Relation]:
                 receiving = view.verb_above(tok, _RECEIVING)
                 recipients = [h.key for h in view.actors(receiving)] if receiving is not None else []
                 if not recipients and head.dep_ == "nsubj":      # "Funding from X allowed Y to ..."
-                    verb = head.head
-                    objects = [view.hit_in(c) for c in verb.children if c.dep_ in ("dobj", "dative")]
-                    objects += [view.hit_in(g) for c in verb.children if c.dep_ in ("ccomp", "xcomp")
-                                for g in c.children if g.dep_ == "nsubj"]     # "... allowed Y to equip"
-                    recipients = [h.key for h in objects if h is not None]
+                    recipients = _enabled(view, head)
                 recipients = recipients or _default_recipients(view, named_other=False)
                 _remember(view, [h.key for h in funders])
                 out += _fundings(view, [h.key for h in funders], recipients, cue)
+        if tok.dep_ == "poss" and tok.head.pos_ == "NOUN" and tok.head.i > tok.i and lemma_of(tok.head) in froms:
+            # "Canada's contribution of US$1.5 million enabled Y to ...": the possessor pays
+            hit = view.hit_in(tok)
+            amount = any(t.ent_type_ == "MONEY" for t in tok.head.subtree)    # not "X's contribution to the strategy"
+            if hit is not None and (amount or lemma_of(tok.head) in _MONEY_ONLY):
+                funders = [h.key for h in view.group_of(hit)]
+                recipients = (_enabled(view, tok.head) if tok.head.dep_ == "nsubj" else []) \
+                    or _default_recipients(view, named_other=False)
+                _remember(view, funders)
+                out += _fundings(view, funders, recipients, froms[lemma_of(tok.head)])
         if lemma in thanks and (tok.pos_ == "VERB" or tok.dep_ == "ROOT"):    # the model may tag "thanks" a noun
             out += _thanked(view, tok, thanks[lemma])
         if tok.lower_ in channels and tok.dep_ == "prep":
@@ -72,6 +80,22 @@ def read_funding(view: SentenceView) -> list[Relation]:
         out += _allocations(view, allocations[0])
     out += _label_line(view, labels)
     return out
+
+
+def _enabled(view: SentenceView, subject) -> list[str]:
+    """Who a money subject lets act: "Funding from X allowed Y to ...", "X's contribution enabled Y to ..."."""
+    verb = subject.head
+    objects = [view.hit_in(c) for c in verb.children if c.dep_ in ("dobj", "dative")]
+    objects += [view.hit_in(g) for c in verb.children if c.dep_ in ("ccomp", "xcomp")
+                for g in c.children if g.dep_ == "nsubj"]     # "... allowed Y to equip"
+    return [h.key for h in objects if h is not None]
+
+
+def _examples(view: SentenceView, tok) -> list:
+    """The organisations a noun's "including A and B" or "such as A" names ("12 partners, including A and B")."""
+    lead = next((t for t in tok.subtree if t.lower_ == "including"
+                 or (t.lower_ == "as" and t.i > 0 and t.doc[t.i - 1].lower_ == "such")), None)
+    return view.list_after(lead) if lead is not None else []
 
 
 def _channel(view: SentenceView, tok, cue: Cue) -> list[Relation]:
@@ -160,8 +184,9 @@ def _verb(view: SentenceView, verb, cue: Cue) -> list[Relation]:
             if hit is not None:
                 funders = [h.key for h in view.group_of(hit)]
         if child.dep_ == "prep" and child.lower_ in _RECIPIENT_PREPS:
-            recipients += [h.key for h in view.list_after(child)]
             pobj = next((c for c in child.children if c.dep_ == "pobj"), None)
+            named = view.list_after(child) or (_examples(view, pobj) if pobj is not None else [])
+            recipients += [h.key for h in named]
             if pobj is None or lemma_of(pobj) not in _work_words():
                 named_other = True       # "allocated 3% of GDP to education": the recipient is no organisation
         if child.dep_ in ("dobj", "dative") and not passive:
@@ -176,6 +201,8 @@ def _verb(view: SentenceView, verb, cue: Cue) -> list[Relation]:
                 hit = next((view.org_at[t.i] for t in child.subtree if t.i in view.org_at and t.i < child.i), None)
                 if hit is not None:
                     recipients.append(hit.key)   # "approved a $29 million X-led project"
+                else:
+                    recipients += [h.key for h in _examples(view, child)]   # "funded 12 partners, including A and B"
         if passive and child.dep_ == "nsubjpass":
             hit = view.hit_in(child)
             if hit is not None:
@@ -204,6 +231,10 @@ def _thanked(view: SentenceView, verb, cue: Cue) -> list[Relation]:
         return []
     obj = next((c for c in verb.children if c.dep_ in ("dobj", "npadvmod", "attr") and c.i > verb.i), None)
     hit = view.hit_in(obj) if obj is not None else None
+    if hit is None and obj is not None:      # "thanks the Governments of A and B": the countries named after "of"
+        of = next((g for c in obj.children if c.dep_ == "prep" and c.lower_ == "of"
+                   for g in c.children if g.dep_ == "pobj"), None)
+        hit = view.hit_in(of) if of is not None else None
     if hit is None:
         return []
     funders = [h.key for h in view.group_of(hit)]

@@ -75,6 +75,10 @@ _DONOR_LIST = re.compile(r"\bdonors?\b[^.;()]{0,60}?(?:\(|:|\bsuch\s+as\b|\bincl
 # A "Partners:" heading or label: every organisation it lists works with the reporting organisation.
 _PARTNER_HEADER = re.compile(r"^\W*(?:(?:implementing|operational|key|main)\s+)?partners?(?:\s+organi[sz]ations?)?\s*:\s*",
                              _FLAGS)
+# "Implementing partners include A, B and C", "Our partners are A and B": the same list, as a sentence.
+_PARTNER_LEAD = re.compile(r"^\W*(?:(?:our|its|the|their)\s+)?(?:(?:implementing|operational|key|main|local|national)\s+)?"
+                           r"partners?(?:\s+organi[sz]ations?)?\s+(?:include[sd]?|are|were|comprised?|includ(?:ed|ing))\b",
+                           _FLAGS)
 _PARTNERSHIPS_WITH = re.compile(r"\bpartnerships?\s+with\b", _FLAGS)
 _DONOR_WORD = re.compile(r"\b(?:donors?|funders?|contributors?)\b", _FLAGS)
 _PEERS = re.compile(r"\b(?:multi-agency|inter-agency|interagency|joint|multi-partner)\b[^().;]{0,40}\(", _FLAGS)
@@ -218,7 +222,7 @@ def read_surface_relations(record: ReportRecord, gazetteer=None, reporter: str |
         if _PARTNER_HEADER.fullmatch(sent.text.strip()):
             for nxt in _listed_after(record, sent):
                 found += _partner_list(nxt, _sentence_hits(record, nxt, by_sentence.get(nxt.index, [])), reporter)
-        elif _PARTNER_HEADER.match(sent.text):
+        elif _PARTNER_HEADER.match(sent.text) or _PARTNER_LEAD.match(sent.text):
             found += _partner_list(sent, hits, reporter)
         for rel in found:
             ident = (rel.kind, rel.sentence, rel.subject, rel.objects, rel.places)

@@ -94,3 +94,35 @@ def test_every_bullet_under_a_donor_lead_in_funds_the_publisher(tmp_path, extrac
 def test_a_government_body_named_with_a_nationality_is_that_countrys(tmp_path, extractor, text, key):
     record = _record(tmp_path, extractor, text)
     assert key in record.entities and record.entities[key].country == key[4:6].upper(), sorted(record.entities)
+
+
+REPORT = "Andean Water Institute: Peru Situation Report No. 3\n\nPeru: The Andean Water Institute repaired wells in Cusco. "
+
+
+def _fundings(record) -> set[tuple[str, str]]:
+    return {(record.entities[r.subject].label, record.entities[o].label)
+            for r in record.relations if r.kind == "funding" and r.subject for o in r.objects}
+
+
+@pytest.mark.parametrize("text, funded, not_funded", [
+    ("The Peru Water Fund allocated US$4 million to 12 partners, including the Andean Water Institute and the "
+     "Centre for Rain Research.", {("Peru Water Fund", "Andean Water Institute"),
+                                   ("Peru Water Fund", "Centre for Rain Research")}, set()),
+    ("The Andean Water Institute thanks the Governments of Germany and Switzerland for their generous contributions.",
+     {("Germany", "Andean Water Institute"), ("Switzerland", "Andean Water Institute")}, set()),
+    ("Canada's contribution of US$1.5 million enabled the Centre for Rain Research to reach 20,000 people.",
+     {("Canada", "Centre for Rain Research")}, set()),
+    ("The Centre for Rain Research's contribution to the water strategy was technical advice.",
+     set(), {("Centre for Rain Research", "Andean Water Institute")}),
+])
+def test_funders_in_lists_of_examples_thanks_to_governments_and_possessives(tmp_path, extractor, text, funded,
+                                                                            not_funded):
+    found = _fundings(_record(tmp_path, extractor, REPORT + text))
+    assert funded <= found and not found & not_funded, found
+
+
+def test_a_sentence_that_lists_the_implementing_partners_names_the_publishers_partners(tmp_path, extractor):
+    record = _record(tmp_path, extractor, REPORT + "Implementing partners include CARE International, World Vision "
+                                                   "and the Centre for Rain Research.")
+    assert {frozenset({"Andean Water Institute", p}) for p in ("CARE International", "World Vision",
+                                                               "Centre for Rain Research")} <= _partners(record)
