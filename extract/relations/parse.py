@@ -21,7 +21,8 @@ _LIST_GAP = re.compile(r"^(?:[\s,/&()]|\([^()]{0,80}\)|\b(?:and|or|the|as well a
 _CONJUNCTION = re.compile(r"\b(?:and|or|as well as)\b|[&/]", re.IGNORECASE)
 _LIST_TAIL = re.compile(r"^(?:\s*\([^()]{0,80}\))?\s*,?\s*(?:and|or|as well as)\b", re.IGNORECASE)
 _PARENS = re.compile(r"\([^()]*\)")
-_LEAD_GAP = re.compile(r"^(?:\s|\b(?:the|its|their|our|national|local|partner)\b)*$", re.IGNORECASE)
+_LEAD_GAP = re.compile(r"^(?:[\s,]|\b(?:the|its|their|our|national|local|international|partners?|organi[sz]ations|"
+                       r"NGOs|such as|including)\b)*$", re.IGNORECASE)
 _FUTURE_AUX = frozenset({"will", "shall", "'ll"})
 _POSSIBLE_AUX = frozenset({"can", "could", "may", "might"})
 _INTENT_VERBS = frozenset({"plan", "intend", "aim"})

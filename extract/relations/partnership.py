@@ -50,6 +50,8 @@ def read_partnerships(view: SentenceView) -> list[Relation]:
                 if not actors and len(peers) >= 2:   # "the model was developed in partnership with A, B and C"
                     out.append(relation("partnership", view, None, [h.key for h in peers], COMPONENT, cue))
                 out += _pairs(view, actors, partners, cue)
+            elif tok.dep_ == "prep":
+                out += _with_support_of(view, tok, cues)
         elif low == "to" and tok.dep_ == "prep" and (found := _to_cue(tok, cues)) is not None:
             cue, where = found
             out += _pairs(view, _actors_or_reporter(view, where), view.list_after(tok), cue)
@@ -97,6 +99,18 @@ def read_partnerships(view: SentenceView) -> list[Relation]:
     out += _joined_pairs(view, cues)
     out += _coordinators(view, cues)
     return out
+
+
+def _with_support_of(view: SentenceView, tok, cues: dict) -> list[Relation]:
+    """"With the support of X, Y installed ...", "with technical assistance from X": X works with the clause's actor."""
+    noun = next((c for c in tok.children if c.dep_ == "pobj"), None)
+    cue = cues.get((lemma_of(noun), "support_noun")) if noun is not None else None
+    if cue is None:
+        return []
+    of = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ in ("of", "from")), None)
+    if of is None:
+        return []
+    return _pairs(view, _actors_or_reporter(view, tok), view.list_after(of), cue)
 
 
 def _exhortation(view: SentenceView, cues: dict) -> bool:

@@ -126,3 +126,13 @@ def test_a_sentence_that_lists_the_implementing_partners_names_the_publishers_pa
                                                    "and the Centre for Rain Research.")
     assert {frozenset({"Andean Water Institute", p}) for p in ("CARE International", "World Vision",
                                                                "Centre for Rain Research")} <= _partners(record)
+
+
+@pytest.mark.parametrize("text, pair", [
+    ("With the support of the Centre for Rain Research, the Ministry of Water installed 200 latrines in Cusco.",
+     frozenset({"Centre for Rain Research", "Ministry of Water"})),
+    ("The Ministry of Water works through local partners such as the Centre for Rain Research.",
+     frozenset({"Centre for Rain Research", "Ministry of Water"})),
+])
+def test_support_of_a_named_body_and_partners_named_as_examples(tmp_path, extractor, text, pair):
+    assert pair in _partners(_record(tmp_path, extractor, REPORT + text))
