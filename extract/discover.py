@@ -559,6 +559,10 @@ def _resolve_definite_heads(doc, groups: dict, scan: _Scan, lex: OrgLexicon, foc
     for f in groups.values():
         for h in f.heads:
             by_head.setdefault(h, []).append(f)
+    linked_at: dict[str, list[int]] = {}     # a gazetteer organisation's name by its last word ("Security Council")
+    for span in {id(s): s for s in scan.entity_at.values()}.values():
+        if span.label_ in scan.org_kinds and len(span) > 1:
+            linked_at.setdefault(span[-1].lower_, []).append(span.start)
     for tok in doc[1:]:
         prev = doc[tok.i - 1]
         nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
@@ -569,12 +573,14 @@ def _resolve_definite_heads(doc, groups: dict, scan: _Scan, lex: OrgLexicon, foc
         candidates = by_head.get(tok.lower_, [])
         if not candidates:
             continue
-        own = [f for f in candidates if _focus_tail(doc, f, scan, focus_keys)]
-        if len(own) == 1 and len(candidates) > 1:
-            own[0].spans.append((tok.i, tok.i + 1))
-            continue
         before = [(max((s for s, _ in f.spans if s < tok.i), default=-1), f) for f in candidates]
         last, found = max(before, key=lambda x: (x[0], len(x[1].spans)))
+        if max((s for s in linked_at.get(tok.lower_, ()) if s < tok.i), default=-1) > last:
+            continue                      # "the Security Council ... the Council": the gazetteer's, named last
+        own = [f for f in candidates if _focus_tail(doc, f, scan, focus_keys)]
+        if len(own) == 1 and len(candidates) > 1 and not (last >= tok.sent.start and found is not own[0]):
+            own[0].spans.append((tok.i, tok.i + 1))     # unless another was named earlier in the same sentence
+            continue
         if last < 0:
             found = max(candidates, key=lambda f: len(f.spans))
         found.spans.append((tok.i, tok.i + 1))

@@ -136,3 +136,13 @@ def test_a_sentence_that_lists_the_implementing_partners_names_the_publishers_pa
 ])
 def test_support_of_a_named_body_and_partners_named_as_examples(tmp_path, extractor, text, pair):
     assert pair in _partners(_record(tmp_path, extractor, REPORT + text))
+
+
+def test_a_bare_definite_head_is_the_body_of_that_head_named_last_in_its_sentence(tmp_path, extractor):
+    record = _record(tmp_path, extractor, "Peru: The National Security Council of Peru met in May. The report was "
+                     "submitted pursuant to Security Council resolution 2732, in which the Council requested a report. "
+                     "The Government of Peru and the regional Government of Cusco met. The Government later approved it.")
+    labels = {m.start: record.entities[m.key].label for m in record.mentions if m.key.startswith("org/")}
+    text = record.clean.text
+    council, government = text.index("the Council") + 4, text.rindex("The Government") + 4
+    assert labels.get(council) == "Security Council" and labels.get(government) == "Government of Peru", labels
