@@ -401,6 +401,8 @@ def _situation(head, situations: set, presence: set = frozenset()) -> bool:
         if tok.pos_ in ("VERB", "AUX"):
             if lemma == "have" and below is not None and below.dep_ == "dobj" and lemma_of(below) in presence:
                 return False
+            if lemma == "be" and any(c.dep_ == "acomp" and lemma_of(c) in _slot("present") for c in tok.children):
+                return False                  # "X is present / active / operational in A and B"
             return (lemma in situations or lemma in ("be", "have")
                     or any(c.dep_ in ("advcl", "prep") and lemma_of(c) in situations for c in tok.children))
         if lemma in situations and tok.dep_ in ("nsubj", "nsubjpass", "ROOT", "attr"):

@@ -305,3 +305,13 @@ def test_a_list_of_places_goes_on_after_an_area_noun_that_opens_its_next_member(
 ])
 def test_an_organisation_whose_name_says_where_it_works_acts_there(tmp_path, extractor, text, acting):
     assert _acts(tmp_path, extractor, text) == acting
+
+
+@pytest.mark.parametrize("text, acting", [
+    ("Peru: The Andean Water Institute is present in Puno and Cusco.",
+     {("Andean Water Institute", "Puno"), ("Andean Water Institute", "Cusco")}),
+    ("Peru: The Centre for Rain Research is active in Tacna.", {("Centre for Rain Research", "Tacna")}),
+    ("Peru: The Centre for Rain Research is concerned about floods in Tacna.", set()),
+])
+def test_being_present_or_active_somewhere_is_a_place_of_action(tmp_path, extractor, text, acting):
+    assert _acts(tmp_path, extractor, text) == acting
