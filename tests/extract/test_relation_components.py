@@ -43,17 +43,17 @@ def test_collaboration_lists_distribute_over_every_member(tmp_path, extractor):
 
 
 def test_a_list_as_subject_of_an_action_acts_together(tmp_path, extractor):
-    rels, _ = _relations(tmp_path, extractor, "In Sudan, WHO and UNICEF continue cross-border operations.\n")
+    rels, _ = _relations(tmp_path, extractor, "In Niger, WHO and UNICEF continue joint supply operations.\n")
     assert frozenset(("WHO", "UNICEF")) in _pairs(rels, "partnership")
     assert any(c == "partnership" and cue == "continue" for _, _, _, c, cue in rels)
 
 
 def test_led_by_a_list(tmp_path, extractor):
     rels, _ = _relations(tmp_path, extractor,
-                         "In Sudan, the response is coordinated through platforms led by WHO, UNICEF and the "
-                         "Federal Ministry of Health.\n")
+                         "In Niger, the response is coordinated through platforms led by WHO, UNICEF and the "
+                         "National Ministry of Water.\n")
     pairs = _pairs(rels, "partnership")
-    assert frozenset(("WHO", "Federal Ministry of Health")) in pairs and frozenset(("WHO", "UNICEF")) in pairs
+    assert frozenset(("WHO", "National Ministry of Water")) in pairs and frozenset(("WHO", "UNICEF")) in pairs
 
 
 def test_a_stative_or_adversarial_subject_list_is_no_partnership(tmp_path, extractor):
@@ -63,10 +63,10 @@ def test_a_stative_or_adversarial_subject_list_is_no_partnership(tmp_path, extra
 
 def test_funding_verbs_passives_and_from(tmp_path, extractor):
     rels, _ = _relations(tmp_path, extractor,
-                         "In Haiti, the Green Climate Fund allocated US$2 million to FAO. In Mali, FAO and WFP "
+                         "In Haiti, the Global Resilience Fund allocated US$2 million to FAO. In Mali, FAO and WFP "
                          "have plans for drought, including funding from ECHO.\n")
     funding = {(s, objs) for k, s, objs, _, _ in rels if k == "funding"}
-    assert ("Green Climate Fund", ("FAO",)) in funding
+    assert ("Global Resilience Fund", ("FAO",)) in funding
     assert ("ECHO", ("FAO",)) in funding and ("ECHO", ("WFP",)) in funding
 
 
@@ -79,12 +79,12 @@ def test_provenance_of_every_relation(tmp_path, extractor):
 
 def test_places_of_action_distribute_and_situations_are_not_actions(tmp_path, extractor):
     _, record = _relations(tmp_path, extractor,
-                           "In Syria, the earthquake affected 4,000 people in Aleppo. The Syrian Arab Red Crescent "
-                           "Society assisted 2,500 families in Latakia, Aleppo and Hama.\n")
+                           "In Pakistan, the flood affected 4,000 people in Sindh. The Pakistan Red Crescent "
+                           "Society assisted 2,500 families in Punjab, Sindh and Balochistan.\n")
     acts = {(record.entities[r.subject].label, record.entities[p].label, r.sentence)
             for r in record.relations if r.kind == "activity" for p in r.places}
-    society = "Syrian Arab Red Crescent Society"
-    assert {(society, "Latakia", 1), (society, "Aleppo", 1), (society, "Hama", 1)} <= acts
+    society = "Pakistan Red Crescent Society"
+    assert {(society, "Punjab", 1), (society, "Sindh", 1), (society, "Balochistan", 1)} <= acts
     assert not any(s == 0 for _, _, s in acts)          # a situation names no actor and no action
 
 
@@ -99,7 +99,7 @@ def test_a_broken_cue_file_is_one_clear_error(tmp_path):
 
 def test_names_in_parentheses_are_a_member_s_other_names_not_members(tmp_path, extractor):
     rels, _ = _relations(tmp_path, extractor,
-                         "In Peru, the model was developed in partnership with FAO (Food and Agriculture "
+                         "In Peru, the warning tool was designed in partnership with FAO (Food and Agriculture "
                          "Organization), UNICEF (UNICEF/WFP office) and the Andean Water Institute.\n")
     pairs = _pairs({r for r in rels if r[3] == "partnership"}, "partnership")   # the parse component's
     assert frozenset(("FAO", "UNICEF")) in pairs and frozenset(("UNICEF", "Andean Water Institute")) in pairs
@@ -142,12 +142,12 @@ def test_only_the_clause_in_the_future_is_an_intention(tmp_path, extractor):
 
 def test_allocation_lines_follow_the_funder_named_before_them(tmp_path, extractor):
     rels, _ = _relations(tmp_path, extractor,
-                         "In Peru, the Green Climate Fund has allocated up to US$9 million for the drought "
+                         "In Peru, the Global Resilience Fund has allocated up to US$9 million for the drought "
                          "response.\n\nThe sectors are: 1) Food: $3.8 million (WFP) 2) Health: $1.15 million "
                          "(WHO / UNICEF)\n")
     funding = {(s, objs) for k, s, objs, c, _ in rels if k == "funding" and c == "funding"}
-    assert {("Green Climate Fund", ("WFP",)), ("Green Climate Fund", ("WHO",)),
-            ("Green Climate Fund", ("UNICEF",))} <= funding
+    assert {("Global Resilience Fund", ("WFP",)), ("Global Resilience Fund", ("WHO",)),
+            ("Global Resilience Fund", ("UNICEF",))} <= funding
     # without a funder named before them, an amount in brackets is no funding
     rels, _ = _relations(tmp_path, extractor, "In Peru, the sectors are: 1) Food: $3.8 million (WFP)\n")
     assert not [r for r in rels if r[0] == "funding"]
@@ -170,11 +170,11 @@ def test_having_a_plan_somewhere_is_a_place_of_action(tmp_path, extractor):
 
 def test_a_label_line_names_the_funder_of_the_publisher(tmp_path, extractor):
     rels, record = _relations(tmp_path, extractor,
-                              "Andean Water Institute note\n\nGreen Climate Fund Allocated: CHF 282,339\n\nThe Andean "
+                              "Andean Water Institute note\n\nGlobal Resilience Fund Allocated: CHF 195,420\n\nThe Andean "
                               "Water Institute repaired 30 wells in Peru with its volunteers and the Ministry of "
                               "Water. The Andean Water Institute trained 40 teachers in Peru.\n")
     funding = {(s, objs) for k, s, objs, _, _ in rels if k == "funding"}
-    assert ("Green Climate Fund", ("Andean Water Institute",)) in funding, record.publisher
+    assert ("Global Resilience Fund", ("Andean Water Institute",)) in funding, record.publisher
 
 
 def test_a_unit_after_its_parent_s_name_is_the_member_not_the_parent(tmp_path, extractor):
@@ -238,8 +238,8 @@ def test_the_subject_of_a_stance_passive_acts(tmp_path, extractor):
 
 def test_handovers_listed_after_one_verb_each_find_their_cue(tmp_path, extractor):
     rels, _ = _relations(tmp_path, extractor,
-                         "Accordingly, UNICEF has transferred its role as leader of the Theme Group on Water to "
-                         "WFP; its role as chair of the monitoring and reporting arrangement on the prevention of "
+                         "As agreed, UNICEF has transferred its role as head of the Theme Group on Water to "
+                         "WFP; its role as chair of the working group on the prevention of "
                          "child labour to UNFPA; and its role as co-chair of the task force on schools to the Andean "
                          "Water Institute.\n")
     pairs = _pairs(rels, "partnership")
@@ -249,7 +249,7 @@ def test_handovers_listed_after_one_verb_each_find_their_cue(tmp_path, extractor
 
 def test_a_question_states_no_relation(tmp_path, extractor):
     rels, _ = _relations(tmp_path, extractor,
-                         "Did the Andean Water Institute request funding from the Green Climate Fund for that "
+                         "Did the Andean Water Institute request funding from the Global Resilience Fund for that "
                          "event?\n")
     assert not [r for r in rels if r[0] == "funding" and r[3] != "surface"]
 
@@ -277,38 +277,38 @@ def test_complementing_an_organisation_s_efforts_spelt_with_a_ligature(tmp_path,
 
 def test_money_without_a_recipient_pays_the_plan_the_report_is(tmp_path, extractor):
     rels, _ = _relations(tmp_path, extractor,
-                         "Andean Flood Anticipatory Action Framework\n\nIn Peru, the Green Climate Fund has "
+                         "Andean Flood Anticipatory Action Framework\n\nIn Peru, the Global Resilience Fund has "
                          "allocated US$4 million for the implementation of anticipatory actions. The "
                          "framework will be reviewed each year.\n")
     funding = {(s, objs) for k, s, objs, _, _ in rels if k == "funding"}
-    assert ("Green Climate Fund", ("Andean Flood Anticipatory Action Framework",)) in funding
+    assert ("Global Resilience Fund", ("Andean Flood Anticipatory Action Framework",)) in funding
 
 
 def test_without_a_publisher_money_pays_the_one_plan_the_report_names(tmp_path, extractor):
     text = ("HIGHLIGHTS\n\nIn Peru, the flood response is growing.\n\nFlood preparedness and response plan\n\n"
-            "The response plan is funded at 20 per cent, including $2 million from the Green Climate Fund.\n")
+            "The response plan is funded at 20 per cent, including $2 million from the Global Resilience Fund.\n")
     rels, _ = _relations(tmp_path, extractor, text)
     funding = {(s, objs) for k, s, objs, _, _ in rels if k == "funding"}
-    assert ("Green Climate Fund", ("Flood preparedness and response plan",)) in funding
+    assert ("Global Resilience Fund", ("Flood preparedness and response plan",)) in funding
     # a report that names its publisher credits the publisher, not a plan it mentions
     rels, _ = _relations(tmp_path, extractor, "UNICEF Peru note\n\n" + text.replace("HIGHLIGHTS\n\n", "")
                          + "UNICEF repaired 30 wells in Peru.\n")
     funding = {(s, objs) for k, s, objs, _, _ in rels if k == "funding"}
-    assert ("Green Climate Fund", ("Flood preparedness and response plan",)) not in funding
+    assert ("Global Resilience Fund", ("Flood preparedness and response plan",)) not in funding
 
 
 def test_work_done_through_a_fund_is_paid_by_it(tmp_path, extractor):
     rels, _ = _relations(tmp_path, extractor,
-                         "In Peru, through the Green Climate Fund, the Andean Water Institute provided "
+                         "In Peru, through the Global Resilience Fund, the Andean Water Institute provided "
                          "blankets to 8,000 people.\n")
     funding = {(s, objs) for k, s, objs, _, _ in rels if k == "funding"}
-    assert ("Green Climate Fund", ("Andean Water Institute",)) in funding
+    assert ("Global Resilience Fund", ("Andean Water Institute",)) in funding
     assert not _pairs(rels, "partnership")
 
 
 def test_a_negated_or_possible_payment_states_no_funding(tmp_path, extractor):
-    for sentence in ("In Peru, the Green Climate Fund cannot fund the Andean Water Institute.",
-                     "In Peru, the Andean Water Institute could be funded by the Green Climate Fund."):
+    for sentence in ("In Peru, the Global Resilience Fund cannot fund the Andean Water Institute.",
+                     "In Peru, the Andean Water Institute could be funded by the Global Resilience Fund."):
         rels, _ = _relations(tmp_path, extractor, sentence + "\n")
         assert not [r for r in rels if r[0] == "funding" and r[3] != "surface"], sentence
 
@@ -376,7 +376,7 @@ def test_headed_partner_lists_thanks_for_contributions_and_a_donor_lead_in(tmp_p
     leads into the list of funders after it."""
     text = ("UNICEF Peru note\n\nUNICEF repaired 30 wells in Peru.\n\n"
             "Partners: the Andean Water Institute, WFP and the Puno Farmers Association.\n\n"
-            "UNICEF thanks the Green Climate Fund and Norway for their contributions. UNICEF thanks the Lima "
+            "UNICEF thanks the Global Resilience Fund and Norway for their contributions. UNICEF thanks the Lima "
             "Teachers Union for its hard work.\n\n"
             "UNICEF is grateful to the donors who have contributed to the operation in 2024:\n\n"
             "Japan, Denmark and the Andean Development Bank.\n")
@@ -384,6 +384,6 @@ def test_headed_partner_lists_thanks_for_contributions_and_a_donor_lead_in(tmp_p
     partners = _pairs(rels, "partnership")
     assert {frozenset(("UNICEF", p)) for p in ("Andean Water Institute", "WFP", "Puno Farmers Association")} <= partners
     funding = {(s, objs) for k, s, objs, _, _ in rels if k == "funding"}
-    for funder in ("Green Climate Fund", "Norway", "Japan", "Denmark", "Andean Development Bank"):
+    for funder in ("Global Resilience Fund", "Norway", "Japan", "Denmark", "Andean Development Bank"):
         assert (funder, ("UNICEF",)) in funding, funder
     assert not [f for f in funding if f[0] == "Lima Teachers Union"]
