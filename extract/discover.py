@@ -5,7 +5,7 @@ What the text itself says decides, never a list of names: acronym definitions in
 organisation's name (capitalised words ending in a head noun such as Ministry, Directorate, Society,
 Fund, Cluster, read from `lang/en/organisations.json`), and the slots lists and relation cues open for a
 bare acronym ("with the IFRC and XYZ", "the XYZ teams"). Acronym, long form and variants ("MoH",
-"Ministry of Health", "Federal Ministry of Health") become one organisation per report.
+"Ministry of Health", "National Ministry of Health") become one organisation per report.
 """
 from __future__ import annotations
 
@@ -254,11 +254,11 @@ def _as_name(tokens: list, scan: _Scan, lex: OrgLexicon) -> list[_Name]:
         toks = toks[:-1]
     kind = _qualify(toks, scan, lex)
     if kind is None:
-        # "Speaker of the Regional Consultative Assembly": a role of a body; the body may follow the complement
+        # "Speaker of the Provincial Water Assembly": a role of a body; the body may follow the complement
         comp = next((k for k, t in enumerate(toks) if k > 0 and t.lower_ in lex.complement), None)
         if comp is not None and comp + 1 < len(toks):
             return _as_name(toks[comp + 1:], scan, lex)
-        # "Green Climate Fund Allocated: ...", "the Health Cluster Meeting": a title-case word or two after
+        # "Pacific Climate Fund Allocated: ...", "the Health Cluster Meeting": a title-case word or two after
         # the head noun are a label or a document, not part of the name
         last = max((k for k, t in enumerate(toks[:-1]) if lex.head_kind(t.text)), default=None)
         if last is not None and 0 < len(toks) - 1 - last <= 2 \
@@ -393,7 +393,7 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
             acronyms[doc[tok.i - 1].text] = group_of_name[(name.start, name.end)]
             groups[acronyms[doc[tok.i - 1].text]].how = "acronym-definition"
 
-    # Prefix modifiers: "Ministry of Health" is the "Federal Ministry of Health" the report also names.
+    # Prefix modifiers: "Ministry of Health" is the "National Ministry of Health" the report also names.
     keys = sorted(groups, key=len, reverse=True)
     merged_into: dict[tuple, tuple] = {}
     for short in keys:

@@ -265,7 +265,7 @@ def _ends_sentence(doc, i: int) -> bool:
     return tok.text in _CLOSERS and i > 0 and _ends_sentence(doc, i - 1)
 
 
-# Small words inside people's names ("Mohammed al-Tamim", "Hamad bin Khalid Al Rashed").
+# Small words inside people's names ("Ahmed al-Rashidi", "Hamad bin Khalid Al Mansour").
 NAME_PARTICLES = frozenset({"al", "Al", "el", "El", "bin", "bint", "ibn", "de", "da", "van", "von", "du", "la", "le",
                             "ben", "abu", "Abu"})
 # A name right after one of these is a destination or a location, not a person ("shipping supplies to Petit Goâve").

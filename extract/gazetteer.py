@@ -24,7 +24,7 @@ GLOBAL_FILES = ("organisations.jsonl", "programmes.jsonl", "sdgs.jsonl")
 NATIONAL_FILE = "national.jsonl"
 PLACES_FILE = "places.jsonl"
 TOWNS_FOLDER = "towns"
-# Type words a report puts after a region's name ("Aleppo Governorate"), whatever ISO 3166-2 calls the unit.
+# Type words a report puts after a region's name ("Cusco Region"), whatever ISO 3166-2 calls the unit.
 REGION_TYPES = ("Governorate", "Province", "Region", "State", "Department", "District")
 REGIONS_LEXICON = Path(__file__).resolve().parent / "lang" / "en" / "regions.json"
 # A region group needs this many regions sharing its name ("North Kivu", "South Kivu": "Kivu"); it has
@@ -124,8 +124,8 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=1)
 def admin1_subdivisions() -> tuple:
     """ISO 3166-2 units of the first administrative level: those without a parent, and those whose parent is a
-    top-level unit of another type while their own type is a top-level type of the country (Iraq's governorates
-    inside the Kurdistan Region)."""
+    top-level unit of another type while their own type is a top-level type of the country (a country's provinces
+    inside an autonomous region)."""
     import pycountry  # imported here: reading its database is work, and importing must do none
 
     subs = list(pycountry.subdivisions)
@@ -144,7 +144,7 @@ def admin1_subdivisions() -> tuple:
 
 
 def region_names(names: list[str], unit_type: str) -> list[str]:
-    """A region's names with the type words reports put after them ("Anbar Governorate", "Province of X")."""
+    """A region's names with the type words reports put after them ("Puno Region", "Province of X")."""
     types = (unit_type, *(t for t in REGION_TYPES if t != unit_type))
     ends = tuple(" " + t.casefold() for t in types)
     out = list(names)

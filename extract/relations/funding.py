@@ -140,7 +140,7 @@ def _remember(view: SentenceView, funders: list[str]) -> None:
 
 
 def _allocations(view: SentenceView, cue: Cue) -> list[Relation]:
-    """Allocation lines: an amount with its recipient in brackets ("Health: $1.15 million (WHO / PAHO)"),
+    """Allocation lines: an amount with its recipient in brackets ("Water: $2.4 million (UNICEF / WFP)"),
     paid by the funder the report named last, a few sentences before; no funder in sight, no funding."""
     last = view.memory.get("funder")
     if last is None or view.sent.index - last[0] > ALLOCATION_REACH:

@@ -199,7 +199,7 @@ _DETERMINERS = frozenset({"the", "this", "these"})
 
 
 def _after_determiner(plain: list[str], j: int, words: Words) -> bool:
-    """Whether word j ends or is inside a phrase that "the", "this" or "these" opens ("the PRCS-led earthquake
+    """Whether word j ends or is inside a phrase that "the", "this" or "these" opens ("the XYZ-led earthquake
     response"): the words between are words (names too) or hyphens, and no stopword."""
     k = j - 1
     while k >= 0 and (plain[k] == "-" or (_is_word(plain[k]) and plain[k] not in words.stopwords)):

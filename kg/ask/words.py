@@ -83,7 +83,7 @@ class Words:
     name_prefixes: tuple = ()   # token sequences, as written, that may open an organisation's name ("UN" Water Service)
     modal: tuple = ()           # lemma sequences that say whether or when something is done, not what ("plan to")
     origin_people: frozenset = frozenset()   # lemmas after which a nationality adjective says where people come
-                                              # from, not where the answer is ("Syrian refugees", "Iraqi nationals")
+                                              # from, not where the answer is ("Peruvian refugees", "Bolivian nationals")
 
 
 @lru_cache(maxsize=1)
