@@ -33,16 +33,16 @@ def test_acronym_definitions_in_both_orders_merge_with_their_uses(tmp_path, extr
 
 
 def test_name_shapes_give_kinds_and_variants_merge(tmp_path, extractor):
-    text = ("In Sudan, the Federal Ministry of Health reported new cases. The Ministry of Health (MoH) and the "
-            "Sudanese Red Crescent Society distributed kits. The Civil Protection Directorate repaired two bridges.\n")
+    text = ("In Niger, the National Ministry of Health reported new cases. The Ministry of Health (MoH) and the "
+            "Niger Red Cross Society distributed kits. The Civil Protection Directorate repaired two bridges.\n")
     record = _record(tmp_path, extractor, text)
     found = _discovered(record)
-    assert found["Federal Ministry of Health"].kind == "government_body"
-    assert {"Ministry of Health", "MoH"} <= set(found["Federal Ministry of Health"].aliases)
-    assert found["Sudanese Red Crescent Society"].kind == "red_cross"
+    assert found["National Ministry of Health"].kind == "government_body"
+    assert {"Ministry of Health", "MoH"} <= set(found["National Ministry of Health"].aliases)
+    assert found["Niger Red Cross Society"].kind == "red_cross"
     assert "Civil Protection Directorate" in found
     # a national body is keyed by its country, so two countries' ministries are two nodes
-    assert found["Federal Ministry of Health"].key == "org/sd-federal-ministry-of-health"
+    assert found["National Ministry of Health"].key == "org/ne-national-ministry-of-health"
     assert all(0 < e.confidence <= 1 for e in found.values())
 
 
@@ -63,10 +63,10 @@ def test_a_bare_acronym_beside_an_organisation_is_one(tmp_path, extractor):
 
 def test_people_need_support_from_the_text(tmp_path, extractor):
     text = ("Minister Amina Diallo opened the school. Families in Kara Banda camp received food. "
-            "The Source Trigger Model was reviewed. Guatemalan Dry Corridor farmers were reached.\n")
+            "The Source Trigger Model was reviewed. Peruvian Highland Corridor farmers were reached.\n")
     people = {e.label for e in _record(tmp_path, extractor, text).entities.values() if e.kind == "person"}
     assert "Amina Diallo" in people
-    assert not {"Kara Banda", "Guatemalan Dry Corridor"} & people
+    assert not {"Kara Banda", "Peruvian Highland Corridor"} & people
 
 
 def test_a_broken_lexicon_is_one_clear_error(tmp_path):
@@ -87,20 +87,20 @@ def test_no_junk_person_on_the_bundled_reports(records):
 
 def test_names_with_hyphens_plural_possessives_and_foreign_acronyms(tmp_path, extractor):
     text = ("In Peru, the Andean Centre for Medium-Range Rain Forecasts shared data. The Farmers’ Union of Puno "
-            "(CAP) and the Ministry of Agriculture (MIDAGRI) met. The Speaker of the Regional Consultative "
+            "(CAP) and the Ministry of Agriculture (MIDAGRI) met. The Speaker of the Provincial Water "
             "Assembly spoke. KPLA has launched an appeal for Peru.\n")
     found = _discovered(_record(tmp_path, extractor, text))
     assert "Andean Centre for Medium-Range Rain Forecasts" in found
     assert "Farmers’ Union of Puno" in found and "CAP" in found["Farmers’ Union of Puno"].aliases
     assert "MIDAGRI" in found["Ministry of Agriculture"].aliases     # an acronym of the name in another language
-    assert "Regional Consultative Assembly" in found                    # the body, not the role
+    assert "Provincial Water Assembly" in found                    # the body, not the role
     assert "KPLA" in found                                              # the subject of an organisation's act
 
 
 def test_people_with_name_particles(tmp_path, extractor):
-    text = "In Yemen, the Minister of Planning, Mohammed al-Tamim, met Sheikh Hamad bin Khalid Al Rashed in Muscat.\n"
+    text = "In Yemen, the Minister of Planning, Ahmed al-Rashidi, met Sheikh Hamad bin Khalid Al Rashed in Muscat.\n"
     people = {e.label for e in _record(tmp_path, extractor, text).entities.values() if e.kind == "person"}
-    assert "Mohammed al-Tamim" in people
+    assert "Ahmed al-Rashidi" in people
 
 
 def test_a_name_after_a_role_is_a_person_and_a_town_a_list_names_is_not(tmp_path, extractor):
