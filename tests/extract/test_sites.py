@@ -39,38 +39,38 @@ def test_a_camp_is_a_place_of_action(tmp_path, extractor):
 
 
 def test_listed_camps_tie_to_the_region_named_with_them(tmp_path, extractor):
-    text = ("In Syria, the society reached 4,000 people in the Aleppo camps of Al Qamar and Bayt Nour, as well as "
-            "the Latakia camp of Wadi Zeitoun. The Tala and Miro camps in Hama received tents. "
-            "Kits reached Ras Harun Camp in Latakia.\n")
+    text = ("In Kenya, the society supplied water to the Garissa camps of Al Qamar and Bayt Nour and to the "
+            "Turkana camp of Wadi Zeitoun. The Tala and Miro camps in Marsabit received tents. "
+            "Kits reached Ras Harun Camp in Turkana.\n")
     camps = _camps(_record(tmp_path, extractor, text))
     assert {label: e.region for label, e in camps.items()} == {
-        "Al Qamar camp": "SY-HL", "Bayt Nour camp": "SY-HL", "Wadi Zeitoun camp": "SY-LA",
-        "Tala camp": "SY-HM", "Miro camp": "SY-HM", "Ras Harun camp": "SY-LA"}
+        "Al Qamar camp": "KE-07", "Bayt Nour camp": "KE-07", "Wadi Zeitoun camp": "KE-43",
+        "Tala camp": "KE-25", "Miro camp": "KE-25", "Ras Harun camp": "KE-43"}
     assert camps["Bayt Nour camp"].found_by == "discover:site-list"
 
 
 def test_a_camp_in_another_country_lies_there(tmp_path, extractor):
-    text = ("In Iraq, 3,000 households returned to Iraq from the Tala camp in the north-eastern part of the Syrian "
-            "Arab Republic. In Iraq, the Ministry prepared the Sabah Nour camp.\n")
+    text = ("In Chad, 3,000 households returned to Chad from the Tala camp in the north-eastern part of "
+            "Cameroon. In Chad, the Ministry prepared the Sabah Nour camp.\n")
     camps = _camps(_record(tmp_path, extractor, text))
-    assert (camps["Tala camp"].country, camps["Tala camp"].key) == ("SY", "place/sy-tala-camp")
-    assert camps["Sabah Nour camp"].country == "IQ"
+    assert (camps["Tala camp"].country, camps["Tala camp"].key) == ("CM", "place/cm-tala-camp")
+    assert camps["Sabah Nour camp"].country == "TD"
 
 
 def test_spellings_of_one_camp_merge(tmp_path, extractor):
-    text = ("In Lebanon, the Al Qamar camp was flooded. Tents were erected in the Qamar camp. Volunteers cleaned "
+    text = ("In Uganda, the Al Qamar camp was flooded. Tents were erected in the Qamar camp. Volunteers cleaned "
             "Alqamar camp. Later the Qamar site reopened and schools in Al Qamar reopened.\n")
     record = _record(tmp_path, extractor, text)
     camps = _camps(record)
     assert list(camps) == ["Al Qamar camp"]
     camp = camps["Al Qamar camp"]
-    assert camp.key == "place/lb-qamar-camp" and {"Qamar", "Alqamar"} <= set(camp.aliases)
+    assert camp.key == "place/ug-qamar-camp" and {"Qamar", "Alqamar"} <= set(camp.aliases)
     said = [m.text for m in record.mentions if m.key == camp.key]
     assert said == ["Al Qamar camp", "Qamar camp", "Alqamar camp", "Qamar site", "Al Qamar"]
 
 
 def test_other_shapes_of_camp_names(tmp_path, extractor):
-    text = ("In Sudan, WFP delivered food to Camp Nakhla, the Umm Salam informal settlement and the Wadi Sitt IDP "
+    text = ("In Ethiopia, WFP delivered food to Camp Nakhla, the Umm Salam informal settlement and the Wadi Sitt IDP "
             "site. The Kalbas refugee camp grew. Families moved to what is known as Sabil camp.\n")
     camps = _camps(_record(tmp_path, extractor, text))
     assert set(camps) == {"Nakhla camp", "Umm Salam settlement", "Wadi Sitt site", "Kalbas camp", "Sabil camp"}
@@ -78,9 +78,9 @@ def test_other_shapes_of_camp_names(tmp_path, extractor):
 
 
 def test_generic_phrases_are_no_camps(tmp_path, extractor):
-    text = ("In Syria, the camps were flooded. Refugee camps and IDP camps need water. A camp and two transit camps "
-            "opened. Three Palestinian refugee camps were affected. The Camp Coordination and Camp Management "
-            "cluster met. The vaccination camp and the site were closed. Teams visited the Aleppo camps. The Tala and "
+    text = ("In Kenya, the camps were flooded. Refugee camps and IDP camps need water. A camp and two transit camps "
+            "opened. Three refugee camps were affected. The Camp Coordination and Camp Management "
+            "cluster met. The vaccination camp and the site were closed. Teams visited the Garissa camps. The Tala and "
             "Miro sites were closed.\n")
     assert _camps(_record(tmp_path, extractor, text)) == {}
 
@@ -95,14 +95,14 @@ def test_a_camp_named_for_a_town_is_the_camp(tmp_path, extractor):
 
 def test_camps_in_the_graph_conform_and_say_how_they_were_found(tmp_path, extractor):
     path = tmp_path / "camps-note.txt"
-    path.write_text("In Syria, the society distributed kits in the Aleppo camps of Al Qamar and Bayt Nour.\n",
+    path.write_text("In Kenya, the society distributed kits in the Garissa camps of Al Qamar and Bayt Nour.\n",
                     encoding="utf-8")
     b = build([path], extractor)
     assert b.conformance.conforms, b.conformance.report
-    node = entity_iri("place/sy-qamar-camp")
+    node = entity_iri("place/ke-qamar-camp")
     triples = {t for g in b.dataset.graphs() for t in g.triples((node, None, None))}
     assert (node, RDF.type, RK.Locality) in triples
-    assert (node, URIRef(SCHEMA + "containedInPlace"), entity_iri("place/SY-HL")) in triples
+    assert (node, URIRef(SCHEMA + "containedInPlace"), entity_iri("place/KE-07")) in triples
     assert {str(o) for _, p, o in triples if p == RK.foundBy} == {"discover:site-list"}
     assert {p for _, p, _ in triples} & {OWL.sameAs} == set()
 
