@@ -3,7 +3,7 @@
 Cues (lang/en/relations/partnership.jsonl) name a lemma and the slot it opens: "in collaboration with A,
 B and C" (each is a partner of the clause's actor), "support to X", "supported X", a list acting together
 ("led by A, B and C", "between A and B"), a list of organisations that is the subject of an action
-("WHO and UNICEF continue cross-border operations"), an event's organiser and who it was for or brought
+("WHO and UNICEF continue joint supply operations"), an event's organiser and who it was for or brought
 together, an organisation's request answered, a partnership named as a thing ("the cooperation of A with B"),
 and a pair joined by a sign ("A & B"). A sentence in which the writer only encourages or urges states none.
 """
@@ -124,8 +124,8 @@ def _exhortation(view: SentenceView, cues: dict) -> bool:
 
 def _to_cue(tok, cues: dict) -> tuple[Cue, object] | None:
     """The cue of a "to" phrase and the word whose actor gives: its head ("support to X"), or, when the parse
-    hangs the phrase on a word further up ("began the process of transferring tasks, where possible, to X";
-    "transferred its role as leader to A; its role as chair of the monitoring and reporting group to B"), the
+    hangs the phrase on a word further up ("started handing over tasks, where feasible, to X";
+    "transferred its role as head to A; its role as convener of the review panel to B"), the
     nearest cue word between the clause's verb above and "to", and that verb."""
     head = tok.head
     cue = cues.get((lemma_of(head), "to"))
@@ -140,15 +140,15 @@ def _to_cue(tok, cues: dict) -> tuple[Cue, object] | None:
         return None
     for t in reversed(verb.doc[verb.i:tok.i]):
         if _in_other_clause(t, verb, tok):
-            continue                  # ", where possible and as relevant,": an aside, not the phrase's verb
+            continue                  # ", where feasible and as needed,": an aside, not the phrase's verb
         if t.pos_ in ("VERB", "NOUN") and (cue := cues.get((lemma_of(t), "to"))) is not None:
             return cue, verb
     return None
 
 
 def _inside_noun_phrase(verb) -> bool:
-    """A verb that only names a noun's activity ("the monitoring and reporting arrangement", "the country task
-    force on monitoring and reporting on violations"), not the clause's verb."""
+    """A verb that only names a noun's activity ("the review and follow-up arrangement", "the joint task
+    force on checking and reporting water quality"), not the clause's verb."""
     return verb.dep_ in ("conj", "amod", "compound", "pobj", "nmod") and verb.head.pos_ in ("NOUN", "PROPN")
 
 
@@ -180,13 +180,13 @@ def _actors_or_reporter(view: SentenceView, tok) -> list[str]:
         return [h.key for h in actors]
     makers = _antecedent_actors(view, tok)
     if makers:
-        # "A and B launched a plan, the aim of which is to support X": who made the plan acts through it
+        # "A and B launched a plan whose purpose is to support X": who made the plan acts through it
         return [h.key for h in makers]
     return [view.reporter] if view.reporter else []
 
 
 def _antecedent_actors(view: SentenceView, tok) -> list:
-    """When `tok` stands in a relative clause with no organisation for subject ("..., the aim of which is to
+    """When `tok` stands in a relative clause with no organisation for subject ("..., whose purpose is to
     support X", "a plan that supports X"), the organisations acting in the clause before it."""
     a = tok
     for _ in range(12):
@@ -323,7 +323,7 @@ def _opens_longer_name(view: SentenceView, hit: Hit) -> bool:
 
 
 def _requests(view: SentenceView, cues: dict) -> list[Relation]:
-    """Answering an organisation's request: "the Government responded favourably to the X's request", "at the
+    """Answering an organisation's request: "the ministry responded quickly to the X's request", "at the
     request of the ministry, the agency deployed"; who answers and who asked are partners."""
     out = []
     for noun in view.span:
@@ -408,7 +408,7 @@ def _joined_pairs(view: SentenceView, cues: dict) -> list[Relation]:
 
 def _coordinators(view: SentenceView, cues: dict) -> list[Relation]:
     """An organisation that provides or ensures coordination with no one named to coordinate with ("the X office
-    is making sure that there is coordination of activities", "X ensures coordination"): it coordinates the
+    ensures that there is coordination of the work", "X ensures coordination"): it coordinates the
     others the sentence names and the reporter. Only an organisation the clause names as its actor counts."""
     out = []
     for noun in view.span:
