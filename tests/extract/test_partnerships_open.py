@@ -82,7 +82,7 @@ def test_a_partnership_named_as_a_thing_joins_the_organisations_it_names(tmp_pat
     assert (frozenset(("Ministry of Water", "Coastal Relief Society")), "partnership", "cooperation") in found
     # "in cooperation with A and B" makes each a partner of the actor, not of each other
     found, _ = _partnerships(tmp_path, extractor,
-                             "UNDP repaired 30 wells in cooperation with the Ministry of Water and the National "
+                             "UNDP built 30 wells in cooperation with the Ministry of Water and the National "
                              "Electoral Commission.\n")
     assert frozenset(("UNDP", "Ministry of Water")) in _pairs(found)
     assert frozenset(("Ministry of Water", "National Electoral Commission")) not in _pairs(found)

@@ -203,7 +203,7 @@ def _acts(tmp_path, extractor, text: str) -> set[tuple[str, str]]:
     # an organisation named with its place acts there when it does something ...
     ("The Andean Water Institute in Bolivia conducted monitoring visits in May.",
      {("Andean Water Institute", "Bolivia")}, set()),
-    ("The report provides an update on the activities of the Andean Water Institute in Bolivia since May.",
+    ("This note covers the activities of the Andean Water Institute in Bolivia since March.",
      {("Andean Water Institute", "Bolivia")}, set()),
     # ... not when it only speaks, or "in X" is how a partner is named
     ("In Peru, the Andean Water Institute in Bolivia has advised expanding the water network rather than building "
@@ -262,8 +262,8 @@ def test_who_approves_or_announces_is_no_actor_but_who_leads_the_project_is(tmp_
     ("Peru: In cooperation with the Centre for Rain Research, the Andean Water Institute repaired 30 wells in Cusco.",
      {("Andean Water Institute", "Cusco"), ("Centre for Rain Research", "Cusco")}, set()),
     # a phrase after the comma that closes a relative clause belongs to the main clause
-    ("Peru: In addition, the Andean Water Institute supported Peruvian non-governmental organization drilling "
-     "teams, 40 per cent of the members of which are women, in Juliaca and Sicuani.",
+    ("Peru: The Andean Water Institute also trained local well-digging crews, half of the members of which "
+     "are women, in Juliaca and Sicuani.",
      {("Andean Water Institute", "Juliaca"), ("Andean Water Institute", "Sicuani")}, set()),
     # the one an infinitive's action is enabled for acts, when the clause's subject is no organisation
     ("Peru: I thank the Government of Peru for enabling the Andean Water Institute to keep its offices in Juliaca "
