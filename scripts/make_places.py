@@ -16,7 +16,7 @@ donor government's main agency). Sources:
   of the unit that bears its name (gazetteer/towns/), and rules: French/Spanish/Portuguese compass and position
   words in English ("Nord-Ouest" -> "North-West", "Extrême-Nord" -> "Far North", "Haut-Katanga" -> "Upper
   Katanga"), "North-West"/"North West"/"Northwest", Arabic articles dropped or assimilated ("Al Jazirah" ->
-  "Jazirah", "Aj Jazirah"; only in countries whose unit names use them), final -ah/-a, apostrophes, hyphens.
+  "Dali", "Ad Dali"; only in countries whose unit names use them), final -ah/-a, apostrophes, hyphens.
   A generated name that another unit of the same country also gets, or that names a country, is dropped; one
   that is an English word ("South", "Centre") goes to `exclude`: matched only with a type word ("South
   Department"), never alone. Without --iso3166-2 the generated names are left out.
@@ -553,7 +553,7 @@ def compass_variants(name: str) -> list[str]:
 
 
 def arabic_variants(name: str) -> list[str]:
-    """The name without its article, with it hyphenated, and with it assimilated ("Al Jazirah" -> "Aj Jazirah")."""
+    """The name without its article, with it hyphenated, and with it assimilated ("Al Dali" -> "Ad Dali")."""
     m = ARTICLE.match(name)
     if not m:
         return []
@@ -586,7 +586,7 @@ def spelling_variants(name: str) -> list[str]:
 
 
 def strip_marks(name: str) -> str:
-    """Scholarly transliteration marks off ("Ḩalab" -> "Halab", "Dar'ā" -> "Dar'a")."""
+    """Scholarly transliteration marks off ("Ta‘izz" -> "Taizz", "Dar'ā" -> "Dar'a")."""
     text = unicodedata.normalize("NFKD", name)
     return "".join(ch for ch in text if not unicodedata.combining(ch)).replace("ʿ", "'").replace("ʾ", "'")
 
@@ -672,7 +672,7 @@ def add_generated_names(entries: dict[str, dict], iso3166_2: Path) -> None:
 
 def _english_label(unit, geonames: list[str], words: set[str]) -> str | None:
     """The GeoNames name (type words off) as the label where ISO 3166-2 writes the name with scholarly
-    transliteration marks no English report uses ("Ḩalab" -> "Aleppo", "Nīnawá" -> "Ninawa")."""
+    transliteration marks no English report uses (a scholarly "Al Ḩudaydah" -> "Al Hudaydah")."""
     if all(ord(ch) < 0x100 for ch in unit.name if ch.isalpha()) or len(geonames) != 1:
         return None
     name = GEONAMES_TYPE.sub("", geonames[0]).strip()

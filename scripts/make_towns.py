@@ -204,13 +204,13 @@ def build(rg_dir: Path, iso_path: Path, first_path: Path) -> tuple[str, dict[str
         for a in sorted(c["alternatenames"], key=lambda a: (-difflib.SequenceMatcher(None, fold(a), fold(c["name"])).ratio(), a)):
             k = fold(a)
             full = fold(c["name"])
-            if full.startswith(k + " ") or full.endswith(" " + k):    # a short form ("Sadr" of "Sadr City")
+            if full.startswith(k + " ") or full.endswith(" " + k):    # a short form ("Nasr" of "Nasr City")
                 continue
             if k not in seen and len(aliases) < MAX_ALIASES and a.isascii() == fold(a).isascii() \
                     and all(ch.isalpha() and ord(ch) < 0x250 or ch in " -'’" for ch in a) and usable(a, common, first):
                 seen.add(k)
                 aliases.append(a)
-        if c["countrycode"] in arabic:       # "Al Hawijah" is also written "Hawijah", "Al-Hawijah"
+        if c["countrycode"] in arabic:       # "Al Mukalla" is also written "Mukalla", "Al-Mukalla"
             for a in [c["name"], *aliases]:
                 for v in arabic_variants(strip_marks(a))[:3]:
                     if fold(v) not in seen and usable(v, common, first):
