@@ -439,7 +439,7 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
         found.link = next((linked_acronyms[i] for i in _initials(list(key), lex.connectors) if i in linked_acronyms), None)
     org_tokens = {i for i, s in scan.entity_at.items() if s.label_ in org_kinds}
     org_tokens |= {i for f in groups.values() for s, e in f.spans for i in range(s, e)}
-    place_names = {s.text.upper() for s in linked if s.label_ in place_kinds}   # "SUDAN" on a map is no acronym
+    place_names = {s.text.upper() for s in linked if s.label_ in place_kinds}   # "PERU" on a map is no acronym
     slot_acronyms: dict[str, str] = {}
     for tok in doc:
         text = tok.text
