@@ -536,7 +536,7 @@ def _focus_tail(doc, found: Found, scan: _Scan, focus_keys: frozenset) -> int:
 
 
 def _demonyms() -> dict[str, str]:
-    from extract.relations.surface import load_demonyms     # gazetteer/demonyms.tsv, read once
+    from extract.gazetteer import load_demonyms     # gazetteer/demonyms.tsv, read once
 
     return load_demonyms()
 

@@ -320,7 +320,7 @@ def _supported_person(span) -> bool:
     of ..."), or a proper name's shape (every word a proper noun, none an organisation, document or place
     word, no nationality) that the report never uses as a place ("in X", "X camp")."""
     from extract.discover import load_org_lexicon
-    from extract.relations.surface import load_demonyms
+    from extract.gazetteer import load_demonyms
 
     lex = load_org_lexicon()
     doc = span.doc

@@ -324,3 +324,16 @@ def _read_towns(path: Path, country: str, taken: set[str]) -> list[EntityInfo]:
             country=country, region=row["region"] or None, geonames=row["geonames"], lat=lat, lon=lon,
         ))
     return out
+
+
+@lru_cache(maxsize=1)
+def load_demonyms() -> dict[str, str]:
+    """Nationality adjective -> ISO alpha-2 code, from gazetteer/demonyms.tsv."""
+    path = data_path("gazetteer") / "demonyms.tsv"
+    out: dict[str, str] = {}
+    for n, row in read_tsv(path, ("code", "demonym"), GazetteerError):
+        if not re.fullmatch(r"[A-Z]{2}", row["code"]) or not row["demonym"].strip():
+            raise GazetteerError(f"{path}:{n}: {row['code']!r} {row['demonym']!r} is not 'ISO alpha-2 <tab> demonym'; "
+                                 f"fix that line")
+        out[row["demonym"].strip()] = row["code"]
+    return out

@@ -14,11 +14,11 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from extract.errors import DataError, read_tsv
+from extract.errors import DataError
+from extract.gazetteer import load_demonyms
 from extract.kinds import framework_kinds, locality_kinds, organisation_kinds, place_kinds, programme_kinds
 from extract.records import Mention, Relation, ReportRecord, Sentence
 from extract.relations.parse import owns_document, unique_by_key
-from extract.resources import data_path
 from extract.themes import load_themes
 
 # What an organisation "benefits from" as money: funds, banks and donors, not services.
@@ -34,7 +34,6 @@ def funder_kinds() -> frozenset[str]:
 def facility_kinds() -> frozenset[str]:
     """What procurement goes through: a facility, initiative or organisation."""
     return organisation_kinds() | {"initiative", "programme"}
-DEMONYM_FILE = "demonyms.tsv"
 # The surface rules were written against real sentences and are right most of the time they fire.
 SURFACE_CONFIDENCE = 0.8
 # The share of prose sentences (PROSE_WORDS words or more) in the future tense from which a report reads as
@@ -134,17 +133,6 @@ class _Hit:
     demonym: bool = False
 
 
-@lru_cache(maxsize=1)
-def load_demonyms() -> dict[str, str]:
-    """Nationality adjective -> ISO alpha-2 code, from gazetteer/demonyms.tsv."""
-    path = data_path("gazetteer") / DEMONYM_FILE
-    out: dict[str, str] = {}
-    for n, row in read_tsv(path, ("code", "demonym"), RelationError):
-        if not re.fullmatch(r"[A-Z]{2}", row["code"]) or not row["demonym"].strip():
-            raise RelationError(f"{path}:{n}: {row['code']!r} {row['demonym']!r} is not 'ISO alpha-2 <tab> demonym'; "
-                                f"fix that line")
-        out[row["demonym"].strip()] = row["code"]
-    return out
 
 
 @lru_cache(maxsize=1)
