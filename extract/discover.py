@@ -511,7 +511,7 @@ def discover_organisations(doc, linked: list, lex: OrgLexicon | None = None,
         if len(tails) == 1:
             found.country = next(iter(tails)).kb_id_.rsplit("/", 1)[-1]
         elif found.kind == "government_body":
-            # "the Norwegian Ministry of Foreign Affairs", "the U.S. Department of State": the nationality says whose
+            # "the Norwegian Ministry of Water", "the U.S. Department of Energy": the nationality says whose
             found.country = next((demonyms[n.split()[0]] for n in sorted(found.names)
                                   if n.split()[0] in (demonyms := _demonyms())), None)
     out = []
@@ -559,7 +559,7 @@ def _resolve_definite_heads(doc, groups: dict, scan: _Scan, lex: OrgLexicon, foc
     for f in groups.values():
         for h in f.heads:
             by_head.setdefault(h, []).append(f)
-    linked_at: dict[str, list[int]] = {}     # a gazetteer organisation's name by its last word ("Security Council")
+    linked_at: dict[str, list[int]] = {}     # a gazetteer organisation's name by its last word ("Basin Council")
     for span in {id(s): s for s in scan.entity_at.values()}.values():
         if span.label_ in scan.org_kinds and len(span) > 1:
             linked_at.setdefault(span[-1].lower_, []).append(span.start)
@@ -576,7 +576,7 @@ def _resolve_definite_heads(doc, groups: dict, scan: _Scan, lex: OrgLexicon, foc
         before = [(max((s for s, _ in f.spans if s < tok.i), default=-1), f) for f in candidates]
         last, found = max(before, key=lambda x: (x[0], len(x[1].spans)))
         if max((s for s in linked_at.get(tok.lower_, ()) if s < tok.i), default=-1) > last:
-            continue                      # "the Security Council ... the Council": the gazetteer's, named last
+            continue                      # "the Basin Council ... the Council": the gazetteer's, named last
         own = [f for f in candidates if _focus_tail(doc, f, scan, focus_keys)]
         if len(own) == 1 and len(candidates) > 1 and not (last >= tok.sent.start and found is not own[0]):
             own[0].spans.append((tok.i, tok.i + 1))     # unless another was named earlier in the same sentence

@@ -75,20 +75,20 @@ def test_who_leads_a_coordination_body_with_another_works_with_that_other(tmp_pa
 def test_every_bullet_under_a_donor_lead_in_funds_the_publisher(tmp_path, extractor):
     record = _record(tmp_path, extractor, "Andean Water Institute Annual Report 2024\n\nPeru: the Andean Water "
                      "Institute (AWI) repaired 30 wells in Cusco.\n\nWe thank our donors:\n"
-                     "• Norwegian Ministry of Foreign Affairs\n"
+                     "• Norwegian Ministry of Water\n"
                      "• U.S. Department of State Bureau of Population, Refugees, and Migration of the United States of "
                      "America, for its steady support over many years\n"
                      "• European Union Humanitarian Aid\n\nFinance\n\nThe Ministry of Water of Peru audited the "
                      "accounts.")
     funders = {record.entities[r.subject].label for r in record.relations if r.kind == "funding"}
-    assert {"Norwegian Ministry of Foreign Affairs", "ECHO"} <= funders, funders
+    assert {"Norwegian Ministry of Water", "ECHO"} <= funders, funders
     assert any(f.startswith("U.S. Department of State") for f in funders), funders
     assert "Ministry of Water of Peru" not in funders and "Ministry of Water" not in funders, funders
 
 
 @pytest.mark.parametrize("text, key", [
-    ("Peru: The Norwegian Ministry of Foreign Affairs funded the Andean Water Institute.",
-     "org/no-norwegian-ministry-of-foreign-affairs"),
+    ("Peru: The Norwegian Ministry of Water funded the Andean Water Institute.",
+     "org/no-norwegian-ministry-of-water"),
     ("Peru: The Swedish Ministry of Health met the Andean Water Institute in Cusco.", "org/se-swedish-ministry-of-health"),
 ])
 def test_a_government_body_named_with_a_nationality_is_that_countrys(tmp_path, extractor, text, key):
@@ -139,10 +139,10 @@ def test_support_of_a_named_body_and_partners_named_as_examples(tmp_path, extrac
 
 
 def test_a_bare_definite_head_is_the_body_of_that_head_named_last_in_its_sentence(tmp_path, extractor):
-    record = _record(tmp_path, extractor, "Peru: The National Security Council of Peru met in May. The report was "
-                     "submitted pursuant to Security Council resolution 2732, in which the Council requested a report. "
+    record = _record(tmp_path, extractor, "Peru: The National Water Council of Peru met in May. The plan was "
+                     "adopted under Basin Council decision 14, in which the Council asked for a review. "
                      "The Government of Peru and the regional Government of Cusco met. The Government later approved it.")
     labels = {m.start: record.entities[m.key].label for m in record.mentions if m.key.startswith("org/")}
     text = record.clean.text
     council, government = text.index("the Council") + 4, text.rindex("The Government") + 4
-    assert labels.get(council) == "Security Council" and labels.get(government) == "Government of Peru", labels
+    assert labels.get(council) == "Basin Council" and labels.get(government) == "Government of Peru", labels
